@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:
-            if exc.name == module_name:  # that area is not built yet
+            if module_name.startswith(str(exc.name)):  # that area is not built yet
                 continue
             raise
         module.register(sub)

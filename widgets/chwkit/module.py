@@ -1,0 +1,88 @@
+"""The learner's module page: what a module notebook calls.
+
+    from chwkit.module import Module
+    module = Module.here()      # reads module.yaml beside the notebook
+    module.header()             # language switch + progress
+    ...markdown cells tagged lang-es / lang-en...
+    module.question("q1")       # a practice question
+    module.ready()              # last cell: takes the visitor's language
+
+Under Voila's preheated kernels the notebook runs before the visitor arrives, so the
+visitor's language (query string ``?lang=``) is read in ``ready()``, after
+``voila.utils.wait_for_request()``; every widget then relabels itself.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import parse_qs
+
+from IPython.display import display
+from traitlets import HasTraits, Unicode, link, validate
+
+from .i18n import DEFAULT_LANG, LANGS, normalize_lang
+from .modules import ModuleSpec
+from .quiz import LanguageSwitch, ModuleProgress, Question, make_question
+
+
+def request_lang(query: str | None = None) -> str:
+    """The language asked for in the page's query string (``QUERY_STRING``), or the default."""
+    if query is None:
+        query = os.environ.get("QUERY_STRING", "")
+    values = parse_qs(query).get("lang", [])
+    return normalize_lang(values[0]) if values and normalize_lang(values[0]) else DEFAULT_LANG
+
+
+class Module(HasTraits):
+    lang = Unicode(DEFAULT_LANG)
+
+    def __init__(self, spec: ModuleSpec, lang: str | None = None):
+        super().__init__()
+        self.spec = spec
+        self.lang = lang or request_lang()
+        self.questions: dict[str, Question] = {}
+        self.switch = LanguageSwitch(self.lang)
+        link((self, "lang"), (self.switch, "value"))
+        self.progress = ModuleProgress([], lang=self.lang)
+        link((self, "lang"), (self.progress, "lang"))
+
+    @validate("lang")
+    def _valid_lang(self, proposal):
+        return proposal["value"] if proposal["value"] in LANGS else DEFAULT_LANG
+
+    @classmethod
+    def here(cls, folder: str | Path | None = None) -> Module:
+        """The module whose ``module.yaml`` sits in ``folder`` (default: the kernel's cwd)."""
+        return cls(ModuleSpec.load(Path(folder) if folder else Path.cwd()))
+
+    def header(self):
+        from ipywidgets import HBox
+
+        box = HBox([self.switch, self.progress])
+        box.add_class("chwkit-header")
+        display(box)
+        return box
+
+    def make_question(self, qid: str) -> Question:
+        spec = self.spec.question(qid)
+        number = [q.id for q in self.spec.questions].index(qid) + 1
+        question = make_question(spec, number=number, lang=self.lang)
+        link((self, "lang"), (question, "lang"))
+        self.questions[qid] = question
+        self.progress.track(question)
+        return question
+
+    def question(self, qid: str) -> Question:
+        question = self.make_question(qid)
+        display(question)
+        return question
+
+    def ready(self) -> str:
+        """Wait for the visitor (under preheating) and switch to their language."""
+        if os.environ.get("VOILA_PREHEAT") == "True":
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        self.lang = request_lang()
+        return self.lang

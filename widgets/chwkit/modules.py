@@ -1,0 +1,261 @@
+"""Training modules: their metadata and practice questions, read from ``module.yaml``.
+
+A module is a folder ``notebooks/modules/<id>/`` holding ``module.yaml`` and ``<id>.ipynb``.
+The notebook carries the text as pairs of markdown cells tagged ``lang-es`` and ``lang-en``;
+``module.yaml`` carries metadata (level, duration, C3 competencies) and the practice questions.
+
+``python -m chwkit.modules check`` validates every module and prints what is wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import paths
+from .i18n import LANGS
+
+LEVELS = ("entry", "mid", "advanced")
+C3_ROLES = tuple(range(1, 11))
+C3_SKILLS = (
+    "communication",
+    "interpersonal",
+    "service_coordination",
+    "capacity_building",
+    "advocacy",
+    "education_facilitation",
+    "assessment",
+    "outreach",
+    "professional_conduct",
+    "evaluation_research",
+    "knowledge_base",
+)
+QUESTION_KINDS = ("single", "multiple", "short")
+MODULE_ID = re.compile(r"^[a-z][a-z0-9_]{1,40}$")
+
+
+class ModuleError(ValueError):
+    """A module's files are malformed; the message names the file and the problem."""
+
+
+def _bilingual(value: object, where: str) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise ModuleError(f"{where}: expected {{es: ..., en: ...}}, got {type(value).__name__}")
+    out = {}
+    for lang in LANGS:
+        text = value.get(lang)
+        if not isinstance(text, str) or not text.strip():
+            raise ModuleError(f"{where}: missing text in {lang!r}")
+        out[lang] = text.strip()
+    return out
+
+
+@dataclass(frozen=True)
+class QuestionSpec:
+    id: str
+    kind: str
+    prompt: dict[str, str]
+    explanation: dict[str, str]
+    options: tuple[dict[str, str], ...] = ()
+    answer: tuple[int, ...] = ()  # indices of correct options (single: one)
+    accept: dict[str, tuple[str, ...]] = field(default_factory=dict)  # short answers
+
+    @classmethod
+    def from_dict(cls, data: dict, where: str) -> QuestionSpec:
+        if not isinstance(data, dict):
+            raise ModuleError(f"{where}: a question must be a mapping")
+        qid = str(data.get("id", ""))
+        if not re.fullmatch(r"[a-z0-9_]{1,20}", qid):
+            raise ModuleError(f"{where}: bad question id {qid!r}")
+        where = f"{where} {qid}"
+        kind = data.get("kind")
+        if kind not in QUESTION_KINDS:
+            raise ModuleError(f"{where}: kind must be one of {QUESTION_KINDS}, not {kind!r}")
+        prompt = _bilingual(data.get("prompt"), f"{where} prompt")
+        explanation = _bilingual(data.get("explanation"), f"{where} explanation")
+        if kind == "short":
+            accept_raw = data.get("accept")
+            if not isinstance(accept_raw, dict):
+                raise ModuleError(f"{where}: a short question needs accept: {{es: [...], en: [...]}}")
+            accept = {}
+            for lang in LANGS:
+                items = accept_raw.get(lang)
+                if not isinstance(items, list) or not items:
+                    raise ModuleError(f"{where}: accept lacks answers in {lang!r}")
+                accept[lang] = tuple(str(item) for item in items)
+            return cls(qid, kind, prompt, explanation, accept=accept)
+        options_raw = data.get("options")
+        if not isinstance(options_raw, list) or len(options_raw) < 2:
+            raise ModuleError(f"{where}: needs at least two options")
+        options = tuple(
+            _bilingual(opt, f"{where} option {i}") for i, opt in enumerate(options_raw)
+        )
+        answer_raw = data.get("answer")
+        answer = tuple(answer_raw) if isinstance(answer_raw, list) else (answer_raw,)
+        if not answer or not all(isinstance(a, int) and 0 <= a < len(options) for a in answer):
+            raise ModuleError(f"{where}: answer {answer_raw!r} is not an option index")
+        if kind == "single" and len(answer) != 1:
+            raise ModuleError(f"{where}: a single-choice question has exactly one answer")
+        if len(set(answer)) != len(answer):
+            raise ModuleError(f"{where}: repeated answer index")
+        return cls(qid, kind, prompt, explanation, options=options, answer=tuple(sorted(answer)))
+
+
+@dataclass(frozen=True)
+class ModuleSpec:
+    id: str
+    folder: Path
+    order: int
+    level: str
+    duration_min: int
+    c3_roles: tuple[int, ...]
+    c3_skills: tuple[str, ...]
+    title: dict[str, str]
+    summary: dict[str, str]
+    questions: tuple[QuestionSpec, ...]
+
+    @property
+    def notebook(self) -> Path:
+        return self.folder / f"{self.id}.ipynb"
+
+    def question(self, qid: str) -> QuestionSpec:
+        for q in self.questions:
+            if q.id == qid:
+                return q
+        raise ModuleError(f"{self.id}: no question {qid!r}")
+
+    @classmethod
+    def load(cls, folder: Path) -> ModuleSpec:
+        folder = Path(folder)
+        source = folder / "module.yaml"
+        where = str(source)
+        try:
+            data = yaml.safe_load(source.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise ModuleError(f"{where}: cannot read: {exc}") from exc
+        if not isinstance(data, dict):
+            raise ModuleError(f"{where}: expected a mapping")
+        mid = str(data.get("id", ""))
+        if mid != folder.name or not MODULE_ID.match(mid):
+            raise ModuleError(f"{where}: id {mid!r} must equal the folder name {folder.name!r}")
+        level = data.get("level")
+        if level not in LEVELS:
+            raise ModuleError(f"{where}: level must be one of {LEVELS}, not {level!r}")
+        duration = data.get("duration_min")
+        if not isinstance(duration, int) or not 5 <= duration <= 600:
+            raise ModuleError(f"{where}: duration_min must be minutes between 5 and 600")
+        roles = tuple(data.get("c3_roles") or ())
+        if not roles or any(r not in C3_ROLES for r in roles):
+            raise ModuleError(f"{where}: c3_roles must list numbers 1..10, not {roles!r}")
+        skills = tuple(data.get("c3_skills") or ())
+        if not skills or any(s not in C3_SKILLS for s in skills):
+            raise ModuleError(f"{where}: c3_skills must come from {C3_SKILLS}")
+        questions_raw = data.get("questions") or []
+        questions = tuple(QuestionSpec.from_dict(q, where) for q in questions_raw)
+        ids = [q.id for q in questions]
+        if len(set(ids)) != len(ids):
+            raise ModuleError(f"{where}: question ids repeat")
+        return cls(
+            id=mid,
+            folder=folder,
+            order=int(data.get("order", 99)),
+            level=level,
+            duration_min=duration,
+            c3_roles=roles,
+            c3_skills=skills,
+            title=_bilingual(data.get("title"), f"{where} title"),
+            summary=_bilingual(data.get("summary"), f"{where} summary"),
+            questions=questions,
+        )
+
+
+def discover(root: Path | None = None) -> list[ModuleSpec]:
+    """Every module under ``notebooks/modules``, in landing-page order."""
+    base = Path(root) if root else paths.modules_dir()
+    found = [ModuleSpec.load(p.parent) for p in base.glob("*/module.yaml")]
+    return sorted(found, key=lambda m: (m.order, m.id))
+
+
+def find(module_id: str, root: Path | None = None) -> ModuleSpec | None:
+    if not MODULE_ID.match(module_id or ""):
+        return None
+    base = Path(root) if root else paths.modules_dir()
+    if not (base / module_id / "module.yaml").is_file():
+        return None
+    return ModuleSpec.load(base / module_id)
+
+
+_HEADING = re.compile(r"^(#{1,6})\s", re.MULTILINE)
+_QUESTION_CALL = re.compile(r"module\.question\(\s*['\"]([a-z0-9_]+)['\"]\s*\)")
+
+
+def check_structure(spec: ModuleSpec) -> list[str]:
+    """Problems in the notebook's bilingual structure (empty list when sound).
+
+    Markdown cells come in (lang-es, lang-en) pairs with the same heading levels; every
+    question in module.yaml is shown exactly once; no cell holds outputs.
+    """
+    problems: list[str] = []
+    try:
+        nb = json.loads(spec.notebook.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return [f"{spec.notebook}: cannot read: {exc}"]
+    markdown = [c for c in nb.get("cells", []) if c.get("cell_type") == "markdown"]
+    shown: list[str] = []
+    for index, cell in enumerate(nb.get("cells", [])):
+        source = "".join(cell.get("source", ""))
+        if cell.get("cell_type") == "code":
+            shown += _QUESTION_CALL.findall(source)
+            if cell.get("outputs"):
+                problems.append(f"{spec.notebook} cell {index}: committed with outputs")
+    tags = [tuple(c.get("metadata", {}).get("tags", [])) for c in markdown]
+    for i in range(0, len(markdown), 2):
+        pair = markdown[i : i + 2]
+        if len(pair) != 2 or "lang-es" not in tags[i] or "lang-en" not in tags[i + 1]:
+            problems.append(
+                f"{spec.notebook}: markdown cell {i} must be a lang-es cell followed by its "
+                "lang-en twin"
+            )
+            break
+        levels = [
+            [len(h) for h in _HEADING.findall("".join(c.get("source", "")))] for c in pair
+        ]
+        if levels[0] != levels[1]:
+            problems.append(
+                f"{spec.notebook}: markdown pair {i // 2} has headings {levels[0]} in es "
+                f"but {levels[1]} in en"
+            )
+    wanted = [q.id for q in spec.questions]
+    if sorted(shown) != sorted(wanted):
+        problems.append(f"{spec.notebook}: shows questions {shown}, module.yaml has {wanted}")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] != ["check"]:
+        print("usage: python -m chwkit.modules check")
+        return 1
+    problems: list[str] = []
+    count = 0
+    for folder in sorted(paths.modules_dir().glob("*/module.yaml")):
+        try:
+            spec = ModuleSpec.load(folder.parent)
+        except ModuleError as exc:
+            problems.append(str(exc))
+            continue
+        count += 1
+        problems += check_structure(spec)
+    for problem in problems:
+        print(problem)
+    print(f"{count} modules checked, {len(problems)} problems")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,328 @@
+"""The learner server: Voila, configured for training programs.
+
+``ChwkitVoila`` is Voila's own application with the kit's choices:
+- serves only learner-facing folders (``notebooks/``, ``forum_sessions/``): never
+  ``assessments/``, the data directory, Voila's tree page or its contents API;
+- a landing page listing the modules as real links, in the visitor's language;
+- bilingual error pages for unknown modules, languages and paths;
+- the kit's template (lab-based, no CDN links, translated loading messages);
+- preheated kernels for module pages; idle kernels culled;
+- localhost unless told otherwise, and a token whenever it listens beyond it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import jinja2
+import tornado.web
+from jupyter_server.base.handlers import JupyterHandler
+from traitlets.config import Config
+from voila.app import Voila
+from voila.handler import TornadoVoilaHandler
+from voila.static_file_handler import AllowListFileHandler
+from voila.treehandler import TornadoVoilaTreeHandler
+
+from . import modules as modules_mod
+from . import paths
+from .i18n import DEFAULT_LANG, LANGS, catalog, normalize_lang, t
+
+LEARNER_PREFIXES = ("notebooks/", "forum_sessions/")
+LOCAL_IPS = ("127.0.0.1", "localhost", "::1")
+TEMPLATE_NAME = "chwkit"
+# Catalog keys the page template needs in the browser (loading and connection messages).
+TEMPLATE_KEYS = (
+    "voila.loading",
+    "voila.connecting",
+    "voila.executing",
+    "voila.slow",
+    "voila.disconnected",
+    "module.back",
+    "error.server",
+)
+_SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+
+_pages = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(paths.package_dir() / "share" / "chwkit" / "pages")),
+    autoescape=True,
+)
+
+
+def render_page(name: str, lang: str, **context) -> str:
+    return _pages.get_template(name).render(lang=lang, langs=LANGS, t=t, **context)
+
+
+def request_lang(handler: tornado.web.RequestHandler) -> str:
+    return normalize_lang(handler.get_query_argument("lang", "")) or DEFAULT_LANG
+
+
+@dataclass
+class LandingEntry:
+    title: str
+    href: str
+    meta: list[str] = field(default_factory=list)
+    summary: str = ""
+
+
+def module_entries(lang: str) -> list[LandingEntry]:
+    entries = []
+    for spec in modules_mod.discover():
+        rel = spec.notebook.relative_to(paths.project_root()).as_posix()
+        meta = [
+            f"{t('module.level', lang)}: {t('level.' + spec.level, lang)}",
+            f"{t('module.duration', lang)}: {t('module.minutes', lang, minutes=spec.duration_min)}",
+            f"{t('module.roles', lang)}: "
+            + "; ".join(t(f"c3.role.{r}", lang) for r in spec.c3_roles),
+            f"{t('module.skills', lang)}: "
+            + ", ".join(t(f"c3.skill.{s}", lang) for s in spec.c3_skills),
+        ]
+        entries.append(
+            LandingEntry(
+                title=spec.title[lang],
+                href=f"voila/render/{rel}?lang={lang}",
+                meta=meta,
+                summary=spec.summary[lang],
+            )
+        )
+    return entries
+
+
+# Other areas add their own sections: module path -> (catalog key of the heading).
+LANDING_SECTIONS = (
+    ("chwkit.assess", "landing.assessments"),
+    ("chwkit.forum", "landing.forums"),
+)
+
+
+def extra_sections(lang: str) -> list[tuple[str, list[LandingEntry]]]:
+    sections = []
+    for module_name, heading_key in LANDING_SECTIONS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError:
+            continue
+        provider = getattr(module, "landing_entries", None)
+        if provider is None:
+            continue
+        entries = [
+            LandingEntry(
+                title=str(e.get("title", "")),
+                href=str(e.get("href", "")),
+                meta=[str(e["meta"])] if e.get("meta") else [],
+            )
+            for e in provider(lang)
+        ]
+        if entries:
+            heading = t(heading_key, lang) if heading_key in catalog() else module_name
+            sections.append((heading, entries))
+    return sections
+
+
+class PageHandler(JupyterHandler):
+    """Base of the kit's own pages: bilingual, never a traceback."""
+
+    def render_error(self, status: int, message_key: str, **values) -> None:
+        lang = request_lang(self)
+        self.set_status(status)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        messages = {code: t(message_key, code, **values) for code in LANGS}
+        self.finish(render_page("error.html", lang, status=status, messages=messages))
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        key = "error.server" if status_code >= 500 else "error.forbidden"
+        if status_code == 404:
+            key = "error.title"
+        self.render_error(status_code, key)
+
+
+class LandingHandler(PageHandler):
+    @tornado.web.authenticated
+    def get(self):
+        raw = self.get_query_argument("lang", None)
+        if raw is not None and normalize_lang(raw) is None:
+            return self.render_error(400, "error.unknown_lang", name=raw[:40])
+        lang = request_lang(self)
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(
+            render_page(
+                "landing.html",
+                lang,
+                modules=module_entries(lang),
+                sections=extra_sections(lang),
+            )
+        )
+
+
+class NotFoundHandler(PageHandler):
+    def prepare(self):
+        super().prepare()
+        self.render_error(404, "error.title")
+
+
+def check_render_path(path: str | None, root: Path) -> tuple[int, str, dict] | None:
+    """Why ``path`` (relative to the served root) may not be rendered, or None if it may."""
+    path = path or ""
+    pure = PurePosixPath(path)
+    if (
+        not path
+        or "\\" in path
+        or pure.is_absolute()
+        or any(not _SAFE_PART.match(part) for part in pure.parts)
+        or not path.startswith(LEARNER_PREFIXES)
+        or pure.suffix != ".ipynb"
+    ):
+        return 403, "error.forbidden", {}
+    if not (root / path).is_file():
+        parts = pure.parts
+        if len(parts) >= 3 and parts[:2] == ("notebooks", "modules"):
+            return 404, "error.unknown_module", {"name": parts[2]}
+        return 404, "error.title", {}
+    return None
+
+
+class GuardedVoilaHandler(TornadoVoilaHandler):
+    """Voila's render handler, refusing anything outside the learner folders."""
+
+    async def get(self, path=None):
+        problem = check_render_path(path, Path(self.settings["chwkit_root"]))
+        raw_lang = self.get_query_argument("lang", None)
+        if problem is None and raw_lang is not None and normalize_lang(raw_lang) is None:
+            problem = (400, "error.unknown_lang", {"name": raw_lang[:40]})
+        if problem:
+            status, key, values = problem
+            return PageHandler.render_error(self, status, key, **values)
+        return await super().get(path)
+
+    def write_error(self, status_code: int, **kwargs) -> None:
+        PageHandler.write_error(self, status_code, **kwargs)
+
+
+class LearnerFileHandler(AllowListFileHandler):
+    """Images and media beside learner notebooks; nothing else."""
+
+    def validate_absolute_path(self, root, absolute_path):
+        rel = os.path.relpath(absolute_path, root).replace(os.sep, "/")
+        if rel.startswith("..") or not rel.startswith(LEARNER_PREFIXES):
+            raise tornado.web.HTTPError(404)
+        return super().validate_absolute_path(root, absolute_path)
+
+
+class ChwkitVoila(Voila):
+    """Voila with the kit's server-side choices (see the module docstring)."""
+
+    name = "chwkit"
+
+    def init_handlers(self) -> list:
+        replaced = []
+        for handler in super().init_handlers():
+            pattern, cls = handler[0], handler[1]
+            if cls is TornadoVoilaTreeHandler or "api/contents" in pattern:
+                continue  # the tree page and contents API would list every folder
+            if cls is TornadoVoilaHandler:
+                handler = (pattern, GuardedVoilaHandler, *handler[2:])
+            elif cls is AllowListFileHandler:
+                handler = (pattern, LearnerFileHandler, *handler[2:])
+            replaced.append(handler)
+        landing = [(self.server_url.rstrip("/") + "/?", LandingHandler)]
+        return landing + replaced
+
+    def init_settings(self) -> dict:
+        settings = super().init_settings()
+        settings["chwkit_root"] = str(self.root_dir)
+        return settings
+
+    def start(self):
+        # Voila applies ``tornado_settings`` after building its web app, too late for
+        # settings read at construction (compress_response, default_handler_class).
+        self.connection_dir = tempfile.mkdtemp(prefix="voila_", dir=self.connection_dir_root)
+        settings = self.init_settings()
+        settings.update(self.tornado_settings)
+        settings.setdefault("default_handler_class", NotFoundHandler)
+        self.app = tornado.web.Application(**settings)
+        self.app.add_handlers(".*$", self.init_handlers())
+        self.listen()
+
+    def listen(self):
+        lang_hint = f"?lang={DEFAULT_LANG}"
+        super().listen()
+        url = self.display_url
+        joiner = "&" if "?" in url else "?"
+        print(f"chwkit: open {url}{joiner}{lang_hint[1:]}", flush=True)
+
+
+@dataclass
+class ServeOptions:
+    port: int = 8866
+    ip: str = "127.0.0.1"
+    token: str | None = None
+    preheat: bool = True
+    cull_idle_minutes: float = 15.0
+    compress: bool = True
+
+
+def module_pool_config(root: Path) -> dict:
+    pools: dict[str, dict] = {"default": {"pool_size": 0}}
+    for spec in modules_mod.discover(root / "notebooks" / "modules"):
+        pools[spec.notebook.relative_to(root).as_posix()] = {"pool_size": 1}
+    return pools
+
+
+def template_strings() -> dict[str, dict[str, str]]:
+    return {key: catalog()[key] for key in TEMPLATE_KEYS}
+
+
+def make_config(options: ServeOptions, root: Path) -> Config:
+    """The traitlets configuration of a ``chwkit serve``."""
+    cfg = Config()
+    cfg.Voila.ip = options.ip
+    cfg.Voila.port = options.port
+    cfg.Voila.port_retries = 0
+    cfg.Voila.open_browser = False
+    cfg.Voila.root_dir = str(root)
+    cfg.Voila.tornado_settings = {"compress_response": options.compress}
+    if options.ip not in LOCAL_IPS:
+        # Open to a LAN: never without a token.
+        cfg.Voila.token = options.token or secrets.token_urlsafe(18)
+    elif options.token:
+        cfg.Voila.token = options.token
+    vc = cfg.VoilaConfiguration
+    vc.template = TEMPLATE_NAME
+    vc.show_tracebacks = False
+    vc.preheat_kernel = options.preheat
+    vc.default_pool_size = 0
+    vc.file_allowlist = [r".*\.(png|jpg|jpeg|gif|svg|webp)"]
+    vc.resources = {"chwkit": {"strings": template_strings(), "langs": list(LANGS)}}
+    cfg.VoilaKernelManager.kernel_pools_config = module_pool_config(root)
+    cfg.VoilaKernelManager.fill_delay = 0
+    # Abandoned pages (a phone put away with the page open) must not hold kernels forever.
+    cfg.MappingKernelManager.cull_idle_timeout = int(options.cull_idle_minutes * 60)
+    cfg.MappingKernelManager.cull_interval = 30
+    cfg.MappingKernelManager.cull_connected = True
+    cfg.MappingKernelManager.cull_busy = False
+    return cfg
+
+
+def prepare_environment(root: Path) -> None:
+    """Make the kit's template findable and pin the project root for kernels."""
+    share = str(paths.share_dir())
+    existing = os.environ.get("JUPYTER_PATH", "")
+    if share not in existing.split(os.pathsep):
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(p for p in (share, existing) if p)
+    os.environ["CHWKIT_ROOT"] = str(root)
+    os.environ.setdefault("CHWKIT_HOME", str(paths.data_dir()))
+    paths.data_dir()
+
+
+def serve(options: ServeOptions) -> None:
+    root = paths.project_root()
+    prepare_environment(root)
+    ChwkitVoila.launch_instance(argv=[], config=make_config(options, root))
+
