@@ -56,13 +56,13 @@ class Module(HasTraits):
         """The module whose ``module.yaml`` sits in ``folder`` (default: the kernel's cwd)."""
         return cls(ModuleSpec.load(Path(folder) if folder else Path.cwd()))
 
-    def header(self):
+    def header(self) -> None:
+        """Show the language switch and the module's progress."""
         from ipywidgets import HBox
 
         box = HBox([self.switch, self.progress])
         box.add_class("chwkit-header")
         display(box)
-        return box
 
     def make_question(self, qid: str) -> Question:
         spec = self.spec.question(qid)
@@ -73,10 +73,9 @@ class Module(HasTraits):
         self.progress.track(question)
         return question
 
-    def question(self, qid: str) -> Question:
-        question = self.make_question(qid)
-        display(question)
-        return question
+    def question(self, qid: str) -> None:
+        """Show practice question ``qid`` (the widget is kept in ``self.questions``)."""
+        display(self.make_question(qid))
 
     def ready(self) -> str:
         """Wait for the visitor (under preheating) and switch to their language."""

@@ -25,9 +25,9 @@ import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
 from traitlets.config import Config
 from voila.app import Voila
-from voila.handler import TornadoVoilaHandler
+from voila.tornado.handler import TornadoVoilaHandler
 from voila.static_file_handler import AllowListFileHandler
-from voila.treehandler import TornadoVoilaTreeHandler
+from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from . import modules as modules_mod
 from . import paths

@@ -1,0 +1,168 @@
+"""Shared fixtures: a real ``chwkit serve`` on a copy of the project, and real Chromium.
+
+- ``server`` (session): starts ``chwkit serve`` on 127.0.0.1 against a temporary copy of the
+  project's content folders (CHWKIT_ROOT) with its own data directory (CHWKIT_HOME), waits
+  for it, and stops it at the end.
+- ``browser`` (session): Debian's Chromium driven by Playwright.
+- ``new_page``: a page in a fresh browser context; at teardown it saves a screenshot under
+  ``test-artifacts/`` and fails the test if any request left the server.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+CONTENT_FOLDERS = ("notebooks", "forum_sessions", "assessments")
+ARTIFACTS = REPO / "test-artifacts"
+CHROMIUM = os.environ.get("CHWKIT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-dev-shm-usage",
+]
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def copy_project(dest: Path) -> Path:
+    for name in CONTENT_FOLDERS:
+        src = REPO / name
+        if src.exists():
+            shutil.copytree(src, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        else:
+            (dest / name).mkdir(parents=True)
+    return dest
+
+
+@dataclass
+class Server:
+    url: str
+    root: Path
+    home: Path
+    process: subprocess.Popen
+    log: Path
+    env: dict = field(default_factory=dict)
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_server(root: Path, home: Path, extra_args: tuple[str, ...] = ()) -> Server:
+    port = free_port()
+    env = {**os.environ, "CHWKIT_ROOT": str(root), "CHWKIT_HOME": str(home)}
+    log = home.parent / f"serve-{port}.log"
+    home.mkdir(parents=True, exist_ok=True)
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "chwkit.cli", "serve", "--port", str(port), *extra_args],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"chwkit serve exited:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        stop_server(process)
+        raise RuntimeError(f"chwkit serve did not answer:\n{log.read_text()}")
+    return Server(url=url, root=root, home=home, process=process, log=log, env=env)
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory) -> Server:
+    base = tmp_path_factory.mktemp("chwkit-site")
+    root = copy_project(base / "project")
+    srv = start_server(root, base / "home")
+    yield srv
+    stop_server(srv.process)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make test`, which installs it")
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_page(browser, request):
+    """Factory: ``new_page(viewport=None, context=None)`` -> page that must stay on 127.0.0.1."""
+    pages = []
+    offsite: list[str] = []
+
+    def make(viewport: dict | None = None, context=None):
+        ctx = context or browser.new_context(viewport=viewport or DESKTOP, locale="es-MX")
+        page = ctx.new_page()
+
+        def on_request(req):
+            url = req.url
+            if not (
+                url.startswith(("http://127.0.0.1", "ws://127.0.0.1"))
+                or url.startswith(("data:", "blob:", "about:"))
+            ):
+                offsite.append(url)
+
+        page.on("request", on_request)
+        page.on("websocket", lambda ws: on_request(ws))
+        pages.append((page, ctx, context is None))
+        return page
+
+    yield make
+    ARTIFACTS.mkdir(exist_ok=True)
+    for i, (page, ctx, owned) in enumerate(pages):
+        name = request.node.name.replace("/", "_").replace("[", "-").replace("]", "")
+        try:
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{i}.png"), full_page=True)
+        except Exception:  # a closed page has nothing to show
+            pass
+        if owned:
+            ctx.close()
+    assert not offsite, f"requests left the server: {offsite}"
