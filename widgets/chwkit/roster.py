@@ -175,7 +175,7 @@ def add(person_id: str, role: str = "learner", name: str | None = None) -> str:
     with _editing() as data:
         people = data["people"]
         if person_id in people:
-            raise RosterError(f"{person_id} is already in the roster; use reset-code for a new code")
+            raise RosterError(f"{person_id} is already in the roster; use reset-code")
         entry = {"role": role, "name": name}
         code = _issue(entry, {p.get("selector") for p in people.values()})
         people[person_id] = entry
