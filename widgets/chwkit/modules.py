@@ -81,7 +81,9 @@ class QuestionSpec:
         if kind == "short":
             accept_raw = data.get("accept")
             if not isinstance(accept_raw, dict):
-                raise ModuleError(f"{where}: a short question needs accept: {{es: [...], en: [...]}}")
+                raise ModuleError(
+                    f"{where}: a short question needs accept: {{es: [...], en: [...]}}"
+                )
             accept = {}
             for lang in LANGS:
                 items = accept_raw.get(lang)
@@ -92,9 +94,7 @@ class QuestionSpec:
         options_raw = data.get("options")
         if not isinstance(options_raw, list) or len(options_raw) < 2:
             raise ModuleError(f"{where}: needs at least two options")
-        options = tuple(
-            _bilingual(opt, f"{where} option {i}") for i, opt in enumerate(options_raw)
-        )
+        options = tuple(_bilingual(opt, f"{where} option {i}") for i, opt in enumerate(options_raw))
         answer_raw = data.get("answer")
         answer = tuple(answer_raw) if isinstance(answer_raw, list) else (answer_raw,)
         if not answer or not all(isinstance(a, int) and 0 <= a < len(options) for a in answer):
@@ -222,9 +222,7 @@ def check_structure(spec: ModuleSpec) -> list[str]:
                 "lang-en twin"
             )
             break
-        levels = [
-            [len(h) for h in _HEADING.findall("".join(c.get("source", "")))] for c in pair
-        ]
+        levels = [[len(h) for h in _HEADING.findall("".join(c.get("source", "")))] for c in pair]
         if levels[0] != levels[1]:
             problems.append(
                 f"{spec.notebook}: markdown pair {i // 2} has headings {levels[0]} in es "

@@ -117,13 +117,19 @@ class Question(widgets.VBox):
     def _show_feedback(self, state: str, ok: bool) -> None:
         lang = self.lang
         if state == "empty":
-            self.feedback.value = f"<p class='chwkit-fb-empty'>{html.escape(t('quiz.empty', lang))}</p>"
+            self.feedback.value = (
+                f"<p class='chwkit-fb-empty'>{html.escape(t('quiz.empty', lang))}</p>"
+            )
             return
         if state == "too_long":
             text = t("quiz.too_long", lang, limit=MAX_ANSWER_CHARS)
             self.feedback.value = f"<p class='chwkit-fb-empty'>{html.escape(text)}</p>"
             return
-        verdict = t("quiz.correct", lang) if ok else f"{t('quiz.incorrect', lang)} {t('quiz.try_again', lang)}"
+        verdict = (
+            t("quiz.correct", lang)
+            if ok
+            else f"{t('quiz.incorrect', lang)} {t('quiz.try_again', lang)}"
+        )
         css = "chwkit-fb-correct" if ok else "chwkit-fb-incorrect"
         self.feedback.value = (
             f"<div class='chwkit-feedback {css}' role='status'>"
@@ -194,7 +200,9 @@ class MultipleChoiceQuestion(Question):
 
 class ShortAnswerQuestion(Question):
     def _make_input(self):
-        return widgets.Text(value="", continuous_update=False, layout=widgets.Layout(width="min(100%, 28em)"))
+        return widgets.Text(
+            value="", continuous_update=False, layout=widgets.Layout(width="min(100%, 28em)")
+        )
 
     def _relabel_input(self):
         self.input.placeholder = t("quiz.placeholder", self.lang)

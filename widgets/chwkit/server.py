@@ -12,12 +12,11 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import secrets
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import jinja2
@@ -25,13 +24,14 @@ import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
 from traitlets.config import Config
 from voila.app import Voila
-from voila.tornado.handler import TornadoVoilaHandler
 from voila.static_file_handler import AllowListFileHandler
+from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from . import modules as modules_mod
 from . import paths
 from .i18n import DEFAULT_LANG, LANGS, catalog, normalize_lang, t
+from .landing import extra_sections, module_entries
 
 LEARNER_PREFIXES = ("notebooks/", "forum_sessions/")
 LOCAL_IPS = ("127.0.0.1", "localhost", "::1")
@@ -60,68 +60,6 @@ def render_page(name: str, lang: str, **context) -> str:
 
 def request_lang(handler: tornado.web.RequestHandler) -> str:
     return normalize_lang(handler.get_query_argument("lang", "")) or DEFAULT_LANG
-
-
-@dataclass
-class LandingEntry:
-    title: str
-    href: str
-    meta: list[str] = field(default_factory=list)
-    summary: str = ""
-
-
-def module_entries(lang: str) -> list[LandingEntry]:
-    entries = []
-    for spec in modules_mod.discover():
-        rel = spec.notebook.relative_to(paths.project_root()).as_posix()
-        meta = [
-            f"{t('module.level', lang)}: {t('level.' + spec.level, lang)}",
-            f"{t('module.duration', lang)}: {t('module.minutes', lang, minutes=spec.duration_min)}",
-            f"{t('module.roles', lang)}: "
-            + "; ".join(t(f"c3.role.{r}", lang) for r in spec.c3_roles),
-            f"{t('module.skills', lang)}: "
-            + ", ".join(t(f"c3.skill.{s}", lang) for s in spec.c3_skills),
-        ]
-        entries.append(
-            LandingEntry(
-                title=spec.title[lang],
-                href=f"voila/render/{rel}?lang={lang}",
-                meta=meta,
-                summary=spec.summary[lang],
-            )
-        )
-    return entries
-
-
-# Other areas add their own sections: module path -> (catalog key of the heading).
-LANDING_SECTIONS = (
-    ("chwkit.assess", "landing.assessments"),
-    ("chwkit.forum", "landing.forums"),
-)
-
-
-def extra_sections(lang: str) -> list[tuple[str, list[LandingEntry]]]:
-    sections = []
-    for module_name, heading_key in LANDING_SECTIONS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError:
-            continue
-        provider = getattr(module, "landing_entries", None)
-        if provider is None:
-            continue
-        entries = [
-            LandingEntry(
-                title=str(e.get("title", "")),
-                href=str(e.get("href", "")),
-                meta=[str(e["meta"])] if e.get("meta") else [],
-            )
-            for e in provider(lang)
-        ]
-        if entries:
-            heading = t(heading_key, lang) if heading_key in catalog() else module_name
-            sections.append((heading, entries))
-    return sections
 
 
 class PageHandler(JupyterHandler):
@@ -326,3 +264,35 @@ def serve(options: ServeOptions) -> None:
     prepare_environment(root)
     ChwkitVoila.launch_instance(argv=[], config=make_config(options, root))
 
+
+def server_extension_config() -> dict:
+    """Settings for Voila as a Jupyter server extension (Binder, JupyterHub)."""
+    return {
+        "VoilaConfiguration": {
+            "template": TEMPLATE_NAME,
+            "show_tracebacks": False,
+            "file_allowlist": [r".*\.(png|jpg|jpeg|gif|svg|webp)"],
+            "resources": {"chwkit": {"strings": template_strings(), "langs": list(LANGS)}},
+        },
+        "MappingKernelManager": {"cull_idle_timeout": 900, "cull_interval": 30},
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    import json
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 2 or argv[0] != "binder-config":
+        print("usage: python -m chwkit.server binder-config PATH", file=sys.stderr)
+        return 1
+    target = Path(argv[1])
+    target.parent.mkdir(parents=True, exist_ok=True)
+    existing = json.loads(target.read_text()) if target.exists() else {}
+    existing.update(server_extension_config())
+    target.write_text(json.dumps(existing, indent=2, ensure_ascii=False))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

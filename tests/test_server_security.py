@@ -1,0 +1,111 @@
+"""The learner server serves learner folders only, and answers bad addresses in both languages."""
+
+import urllib.error
+import urllib.request
+
+import pytest
+
+from chwkit.server import ServeOptions, check_render_path, make_config
+
+
+def get(server, path):
+    try:
+        with urllib.request.urlopen(server.url + path, timeout=30) as response:
+            return response.status, response.read().decode("utf-8", "replace")
+    except urllib.error.HTTPError as err:
+        return err.code, err.read().decode("utf-8", "replace")
+
+
+@pytest.fixture(scope="module")
+def secrets_in_place(server):
+    """Things that exist on disk and must never be served."""
+    source = server.root / "assessments" / "source" / "secret_check"
+    source.mkdir(parents=True, exist_ok=True)
+    (source / "secret_check.ipynb").write_text('{"cells": [], "SOLUTION": "ANSWER-KEY-42"}')
+    (server.home / "gradebook.db").write_text("GRADEBOOK-SECRET")
+    (server.root / "notebooks" / "modules" / "notes.txt").write_text("NOT-FOR-LEARNERS")
+    return server
+
+
+FORBIDDEN = [
+    "voila/render/assessments/source/secret_check/secret_check.ipynb",
+    "voila/files/assessments/source/secret_check/secret_check.ipynb",
+    "voila/render/notebooks/../assessments/source/secret_check/secret_check.ipynb",
+    "voila/render/notebooks/%2e%2e/assessments/source/secret_check/secret_check.ipynb",
+    "voila/files/notebooks/%2e%2e/assessments/source/secret_check/secret_check.ipynb",
+    "voila/files/../.chwkit/gradebook.db",
+    "voila/files/notebooks/modules/chw_role/chw_role.ipynb",
+    "voila/files/notebooks/modules/chw_role/module.yaml",
+    "voila/files/notebooks/modules/notes.txt",
+    "voila/static/../../../../../etc/passwd",
+    "voila/tree",
+    "voila/tree/assessments",
+    "voila/api/contents/assessments/source",
+    "api/contents/assessments/source",
+    "api/kernels",
+    "voila/render/notebooks/modules/chw_role/module.yaml",
+]
+
+
+@pytest.mark.parametrize("path", FORBIDDEN)
+def test_requests_outside_learner_folders_are_refused(secrets_in_place, path):
+    status, body = get(secrets_in_place, path)
+    assert status in (400, 403, 404), f"{path} answered {status}"
+    for secret in ("ANSWER-KEY-42", "GRADEBOOK-SECRET", "NOT-FOR-LEARNERS", "root:x:0"):
+        assert secret not in body
+
+
+def test_unknown_module_gets_a_bilingual_page(server):
+    status, body = get(server, "voila/render/notebooks/modules/no_such/no_such.ipynb?lang=en")
+    assert status == 404
+    assert "The module “no_such” does not exist." in body
+    assert "El módulo «no_such» no existe." in body
+    assert "Traceback" not in body
+
+
+def test_unknown_language_gets_a_bilingual_page(server):
+    status, body = get(server, "voila/render/notebooks/modules/chw_role/chw_role.ipynb?lang=fr")
+    assert status == 400
+    assert "El idioma «fr» no está disponible" in body
+    assert "The language “fr” is not available" in body
+
+
+def test_unknown_language_on_the_landing_page(server):
+    status, body = get(server, "?lang=%3Cscript%3E")
+    assert status == 400
+    assert "<script>" not in body and "&lt;script&gt;" in body
+
+
+def test_unknown_address_gets_a_bilingual_404(server):
+    status, body = get(server, "no/such/page")
+    assert status == 404
+    assert "No encontramos esa página" in body
+
+
+def test_landing_page_lists_modules_as_real_links(server):
+    status, body = get(server, "?lang=en")
+    assert status == 200
+    for module_id in ("chw_role", "health_coverage", "acompanante_wellbeing"):
+        assert f'href="voila/render/notebooks/modules/{module_id}/{module_id}.ipynb?lang=en"' in body
+    assert "Level:" in body and "Duration:" in body and "Roles:" in body
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "notebooks/x.py", "/etc/passwd.ipynb", "assessments/source/a/a.ipynb", "notebooks/.hidden/a.ipynb", "notebooks\\a.ipynb"],
+)
+def test_check_render_path_refuses(tmp_path, path):
+    assert check_render_path(path, tmp_path)[0] == 403
+
+
+def test_listening_beyond_localhost_always_sets_a_token(tmp_path):
+    lan = make_config(ServeOptions(ip="0.0.0.0"), tmp_path)
+    assert len(lan.Voila.token) >= 20
+    local = make_config(ServeOptions(), tmp_path)
+    assert "token" not in local.Voila and local.Voila.ip == "127.0.0.1"
+
+
+def test_idle_kernels_are_culled(tmp_path):
+    cfg = make_config(ServeOptions(cull_idle_minutes=5), tmp_path)
+    assert cfg.MappingKernelManager.cull_idle_timeout == 300
+    assert cfg.MappingKernelManager.cull_connected is True
