@@ -34,7 +34,16 @@ def test_catalog_rejects_placeholders_that_differ(tmp_path):
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("es", "es"), (" EN ", "en"), ("es-MX", "es"), ("en_US", "en"), ("fr", None), ("", None), (None, None), (3, None)],
+    [
+        ("es", "es"),
+        (" EN ", "en"),
+        ("es-MX", "es"),
+        ("en_US", "en"),
+        ("fr", None),
+        ("", None),
+        (None, None),
+        (3, None),
+    ],
 )
 def test_normalize_lang(raw, expected):
     assert i18n.normalize_lang(raw) == expected

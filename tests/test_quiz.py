@@ -4,8 +4,8 @@ import html
 
 import pytest
 
-from chwkit.modules import QuestionSpec
 from chwkit.module import Module, request_lang
+from chwkit.modules import QuestionSpec
 from chwkit.quiz import (
     MAX_ANSWER_CHARS,
     LanguageSwitch,
@@ -19,7 +19,10 @@ SINGLE = QuestionSpec.from_dict(
         "id": "q1",
         "kind": "single",
         "prompt": {"es": "¿Quién <b>decide</b>?", "en": "Who <b>decides</b>?"},
-        "options": [{"es": "El paciente", "en": "The patient"}, {"es": "La promotora", "en": "The CHW"}],
+        "options": [
+            {"es": "El paciente", "en": "The patient"},
+            {"es": "La promotora", "en": "The CHW"},
+        ],
         "answer": 0,
         "explanation": {"es": "La persona decide.", "en": "The person decides."},
     },
@@ -146,7 +149,8 @@ def test_progress_counts_solved_questions_in_the_learner_language():
 
 
 @pytest.mark.parametrize(
-    ("query", "lang"), [("lang=en", "en"), ("lang=ES", "es"), ("lang=fr", "es"), ("", "es"), ("a=1&lang=en", "en")]
+    ("query", "lang"),
+    [("lang=en", "en"), ("lang=ES", "es"), ("lang=fr", "es"), ("", "es"), ("a=1&lang=en", "en")],
 )
 def test_request_lang_reads_the_query_string(query, lang):
     assert request_lang(query) == lang

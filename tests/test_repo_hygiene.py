@@ -28,7 +28,9 @@ def test_committed_notebooks_hold_no_outputs():
             continue
         nb = json.loads(path.read_text(encoding="utf-8"))
         for cell in nb.get("cells", []):
-            if cell.get("cell_type") == "code" and (cell.get("outputs") or cell.get("execution_count")):
+            if cell.get("cell_type") == "code" and (
+                cell.get("outputs") or cell.get("execution_count")
+            ):
                 dirty.append(str(path.relative_to(REPO)))
                 break
     assert not dirty, f"strip outputs from: {dirty}"
@@ -57,7 +59,8 @@ def test_nothing_links_a_cdn():
     hits = [
         str(p.relative_to(REPO))
         for p in (REPO / "widgets").rglob("*")
-        if p.is_file() and p.suffix in {".j2", ".html", ".py", ".json", ".css", ".js"}
+        if p.is_file()
+        and p.suffix in {".j2", ".html", ".py", ".json", ".css", ".js"}
         and pattern.search(p.read_text(errors="ignore"))
     ]
     assert not hits

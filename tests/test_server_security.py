@@ -86,13 +86,22 @@ def test_landing_page_lists_modules_as_real_links(server):
     status, body = get(server, "?lang=en")
     assert status == 200
     for module_id in ("chw_role", "health_coverage", "acompanante_wellbeing"):
-        assert f'href="voila/render/notebooks/modules/{module_id}/{module_id}.ipynb?lang=en"' in body
+        assert (
+            f'href="voila/render/notebooks/modules/{module_id}/{module_id}.ipynb?lang=en"' in body
+        )
     assert "Level:" in body and "Duration:" in body and "Roles:" in body
 
 
 @pytest.mark.parametrize(
     "path",
-    ["", "notebooks/x.py", "/etc/passwd.ipynb", "assessments/source/a/a.ipynb", "notebooks/.hidden/a.ipynb", "notebooks\\a.ipynb"],
+    [
+        "",
+        "notebooks/x.py",
+        "/etc/passwd.ipynb",
+        "assessments/source/a/a.ipynb",
+        "notebooks/.hidden/a.ipynb",
+        "notebooks\\a.ipynb",
+    ],
 )
 def test_check_render_path_refuses(tmp_path, path):
     assert check_render_path(path, tmp_path)[0] == 403

@@ -1,0 +1,92 @@
+"""A learner's path in real Chromium against a real ``chwkit serve``: landing page, Spanish,
+every module, a practice question answered right and wrong, at desktop and phone sizes."""
+
+import pytest
+
+from chwkit.modules import discover
+
+pytestmark = pytest.mark.browser
+MODULES = discover()
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}  # a common phone
+TIMEOUT = 90_000
+
+
+def open_module_from_landing(new_page, server, spec, viewport):
+    page = new_page(viewport=viewport)
+    page.goto(server.url + "?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.get_by_role("link", name="Español").click()
+    page.wait_for_url("**/?lang=es")
+    assert page.get_by_role("heading", name="Módulos de capacitación").is_visible()
+    page.get_by_role("link", name=spec.title["es"]).click()
+    page.wait_for_selector(".chwkit-question", timeout=TIMEOUT)
+    return page
+
+
+def choose(question, label):
+    question.locator("label", has_text=label).first.click()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("spec", MODULES, ids=lambda m: m.id)
+def test_learner_answers_a_practice_question_in_spanish(new_page, server, spec, viewport):
+    page = open_module_from_landing(new_page, server, spec, viewport)
+    assert "lang=es" in page.url
+    # Only the Spanish text shows.
+    assert page.locator(".celltag_lang-es").first.is_visible()
+    assert page.locator(".celltag_lang-en").first.is_hidden()
+
+    index, q = next((i, q) for i, q in enumerate(spec.questions) if q.kind == "single")
+    question = page.locator(".chwkit-question").nth(index)
+    question.get_by_text(q.prompt["es"][:30]).wait_for(timeout=TIMEOUT)
+    wrong = next(i for i in range(len(q.options)) if i != q.answer[0])
+    choose(question, q.options[wrong]["es"])
+    question.get_by_role("button", name="Revisar mi respuesta").click()
+    feedback = question.locator(".chwkit-feedback")
+    feedback.wait_for(timeout=TIMEOUT)
+    assert "Todavía no." in feedback.inner_text()
+    assert q.explanation["es"][:40] in feedback.inner_text()
+
+    choose(question, q.options[q.answer[0]]["es"])
+    question.get_by_role("button", name="Revisar mi respuesta").click()
+    # The feedback widget redraws its content: watch the question, not the old element.
+    page.wait_for_function(
+        "el => el.innerText.includes('¡Correcto!')", arg=question.element_handle(), timeout=TIMEOUT
+    )
+    progress = page.locator(".chwkit-progress-label")
+    assert f"1 de {len(spec.questions)}" in progress.inner_text()
+
+
+def test_short_answer_is_matched_leniently_in_the_browser(new_page, server):
+    spec = MODULES[0]
+    index, q = next((i, q) for i, q in enumerate(spec.questions) if q.kind == "short")
+    page = new_page()
+    page.goto(server.url + f"voila/render/notebooks/modules/{spec.id}/{spec.id}.ipynb?lang=es")
+    question = page.locator(".chwkit-question").nth(index)
+    box = question.locator("input[type=text]")
+    box.wait_for(timeout=TIMEOUT)
+    answer = q.accept["es"][0]
+    box.fill("  " + answer.upper() + " ")
+    box.press("Enter")
+    question.get_by_role("button", name="Revisar mi respuesta").click()
+    page.wait_for_function(
+        "el => el.innerText.includes('¡Correcto!')",
+        arg=question.element_handle(),
+        timeout=TIMEOUT,
+    )
+
+
+def test_language_switch_turns_the_whole_page_to_english(new_page, server):
+    spec = MODULES[-1]
+    page = new_page(viewport=PHONE)
+    page.goto(server.url + f"voila/render/notebooks/modules/{spec.id}/{spec.id}.ipynb?lang=es")
+    page.wait_for_selector(".chwkit-question", timeout=TIMEOUT)
+    page.locator(".chwkit-lang-switch").get_by_role("button", name="English").click()
+    page.get_by_role("button", name="Check my answer").first.wait_for(timeout=TIMEOUT)
+    assert page.locator(".celltag_lang-en").first.is_visible()
+    assert page.locator(".celltag_lang-es").first.is_hidden()
+    assert "lang=en" in page.url
+    assert page.get_by_text(spec.questions[0].prompt["en"][:30]).first.is_visible()
+    back = page.locator("a.chwkit-back")
+    assert back.get_attribute("href").endswith("?lang=en")
