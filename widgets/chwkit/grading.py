@@ -33,11 +33,11 @@ from filelock import FileLock
 
 from . import roster
 from .assess import course
+from .assess.feedback import FEEDBACK_JSON
 from .assess.items import AnswerError, Assessment, assessment_from_notebook, parse_answer_cell
 from .assess.submit import TIMESTAMP_FORMAT
 
 MAX_NOTEBOOK_BYTES = 2_000_000
-FEEDBACK_JSON = "chwkit_feedback.json"
 
 
 class GradingError(RuntimeError):
@@ -524,12 +524,3 @@ def export_grades(gb, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     CsvExportPlugin(to=str(dest)).export(gb)
     return dest
-
-
-def read_learner_feedback(student: str, assignment: str) -> dict | None:
-    """The learner's feedback written by the last ``chwkit grade`` (None if not graded yet)."""
-    path = course.feedback_dir(student, assignment) / FEEDBACK_JSON
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None

@@ -106,12 +106,15 @@ def ensure_course() -> Path:
 
 def configure(c, root: Path | None = None) -> None:
     """Fill an nbgrader traitlets config ``c`` for the kit's course."""
+    _alembic_on_path()
     root = Path(root) if root else ensure_course()
     c.CourseDirectory.root = str(root)
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.db_url = f"sqlite:///{root / 'gradebook.db'}"
     c.Exchange.root = str(root.parent / "exchange")
     c.Exchange.path_includes_course = True
+    # Release answer cells read ``answer_q1 = None`` (the line before the solution region).
+    c.ClearSolutions.code_stub = {"python": "# ← the learner's answer is written here"}
     c.Execute.timeout = EXEC_TIMEOUT_S
     c.Execute.interrupt_on_timeout = True
     c.LimitOutput.max_lines = 200

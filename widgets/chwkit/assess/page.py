@@ -1,0 +1,300 @@
+"""The learner's assessment page (``notebooks/assessment.ipynb``, served by Voila).
+
+    page = AssessmentPage()   # first cell: displays a loading message
+    page.ready()              # last cell: waits for the visitor (preheated kernels), reads
+                              # ``?a=<assignment>&lang=es`` and loads the release notebook
+
+The learner signs in with their access code, answers in widgets and submits; later, signed
+in again, they see their score and per-item feedback. The kernel only ever reads the
+*release* notebook (no answers) and the learner's feedback file (no answers, no tests).
+Widget values are untrusted: the submission writer validates them before anything is written.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from urllib.parse import parse_qs
+
+import ipywidgets as widgets
+from traitlets import Unicode, link, observe, validate
+
+from .. import roster
+from ..i18n import DEFAULT_LANG, LANGS, normalize_lang, t
+from ..quiz import LanguageSwitch
+from . import course
+from .feedback import read_feedback, render_feedback
+from .items import MAX_REFLECTION_CHARS, MAX_SHORT_CHARS, Assessment, Item
+from .submit import SubmitError, latest_submission, load_release, submit
+
+MAX_TRIES = 5
+TRY_WINDOW_S = 60.0
+
+
+def parse_query(query: str | None = None) -> tuple[str | None, str]:
+    """``(assignment, lang)`` from a query string such as ``a=chw_role_check&lang=en``."""
+    if query is None:
+        query = os.environ.get("QUERY_STRING", "")
+    values = parse_qs(query or "")
+    assignment = (values.get("a") or [None])[0]
+    lang = normalize_lang((values.get("lang") or [""])[0]) or DEFAULT_LANG
+    if assignment is not None and not course.ASSIGNMENT_ID.fullmatch(assignment):
+        assignment = None
+    return assignment, lang
+
+
+def _p(text: str, css: str = "") -> str:
+    cls = f" class='{css}'" if css else ""
+    return f"<p{cls}>{html.escape(text)}</p>"
+
+
+class ItemInput(widgets.VBox):
+    """One item: its heading and prompt, instructions, and an input widget."""
+
+    lang = Unicode(DEFAULT_LANG)
+
+    def __init__(self, item: Item, number: int, lang: str = DEFAULT_LANG):
+        self.item = item
+        self.number = number
+        self.prompt = widgets.HTML()
+        self.instructions = widgets.HTML()
+        self.input = self._make_input()
+        super().__init__(children=[self.prompt, self.instructions, self.input])
+        self.add_class("chwkit-question")
+        self.add_class(f"chwkit-assess-{item.kind}")
+        self.add_class(f"chwkit-item-{item.id}")
+        self.lang = lang
+        self._relabel()
+
+    @validate("lang")
+    def _valid_lang(self, proposal):
+        return proposal["value"] if proposal["value"] in LANGS else DEFAULT_LANG
+
+    @observe("lang")
+    def _on_lang(self, _change):
+        if hasattr(self, "input"):
+            self._relabel()
+
+    def _make_input(self) -> widgets.Widget:
+        kind = self.item.kind
+        if kind == "single":
+            return widgets.RadioButtons(options=[], value=None, layout={"width": "auto"})
+        if kind == "multiple":
+            return widgets.VBox(
+                [
+                    widgets.Checkbox(value=False, indent=False, layout={"width": "auto"})
+                    for _ in self.item.options
+                ]
+            )
+        if kind == "reflection":
+            return widgets.Textarea(layout={"width": "min(100%, 40em)", "height": "8em"})
+        return widgets.Text(layout={"width": "min(100%, 28em)"})
+
+    def _relabel(self) -> None:
+        lang, item = self.lang, self.item
+        heading = t("assess.question_n", lang, n=self.number, points=item.points)
+        self.prompt.value = (
+            f"<div class='chwkit-q-heading'>{html.escape(heading)}</div>"
+            f"<p class='chwkit-q-prompt'>{html.escape(item.prompt[lang])}</p>"
+        )
+        key, limit = {
+            "single": ("assess.choose_one", 0),
+            "multiple": ("assess.choose_many", 0),
+            "numeric": ("assess.type_number", 0),
+            "short": ("assess.type_short", MAX_SHORT_CHARS),
+            "reflection": ("assess.type_reflection", MAX_REFLECTION_CHARS),
+        }[item.kind]
+        self.instructions.value = f"<small>{html.escape(t(key, lang, limit=limit))}</small>"
+        if item.kind == "single":
+            value = self.input.value
+            self.input.options = [(o[lang], i) for i, o in enumerate(item.options)]
+            self.input.value = value
+        elif item.kind == "multiple":
+            for box, option in zip(self.input.children, item.options, strict=True):
+                box.description = option[lang]
+        else:
+            self.input.placeholder = t("assess.placeholder", lang)
+
+    def value(self) -> object:
+        """The raw widget value (validated later by the submission writer)."""
+        if self.item.kind == "multiple":
+            return [i for i, box in enumerate(self.input.children) if box.value is True]
+        return self.input.value
+
+    def set_value(self, value: object) -> None:
+        if self.item.kind == "multiple":
+            chosen = set(value or ())
+            for i, box in enumerate(self.input.children):
+                box.value = i in chosen
+        else:
+            self.input.value = value
+
+
+class AssessmentPage(widgets.VBox):
+    """Sign in, answer, submit, see feedback: one self-assessment for one learner."""
+
+    lang = Unicode(DEFAULT_LANG)
+
+    def __init__(self, lang: str = DEFAULT_LANG):
+        self.assignment: str | None = None
+        self.spec: Assessment | None = None
+        self.person: roster.Person | None = None
+        self._code: str | None = None
+        self._tries: list[float] = []
+        self.switch = LanguageSwitch(lang)
+        self.header = widgets.HTML()
+        self.code = widgets.Password(layout={"width": "min(100%, 16em)"})
+        self.code.add_class("chwkit-code")
+        self.sign_in_button = widgets.Button(button_style="primary")
+        self.sign_in_button.add_class("chwkit-sign-in")
+        self.sign_in_message = widgets.HTML()
+        self.sign_in_box = widgets.VBox(
+            [widgets.HTML(), self.code, self.sign_in_button, self.sign_in_message]
+        )
+        self.sign_in_box.add_class("chwkit-sign-in-box")
+        self.who = widgets.HTML()
+        self.items: list[ItemInput] = []
+        self.items_box = widgets.VBox()
+        self.submit_button = widgets.Button(button_style="success")
+        self.submit_button.add_class("chwkit-submit")
+        self.message = widgets.HTML()
+        self.message.add_class("chwkit-submit-message")
+        self.feedback = widgets.HTML()
+        self.feedback.add_class("chwkit-feedback-panel")
+        self.form = widgets.VBox(
+            [self.who, self.feedback, self.items_box, self.submit_button, self.message],
+            layout={"display": "none"},
+        )
+        super().__init__(children=[self.switch, self.header, self.sign_in_box, self.form])
+        self.add_class("chwkit-assessment")
+        link((self, "lang"), (self.switch, "value"))
+        self.sign_in_button.on_click(lambda _b: self.sign_in(self.code.value))
+        self.submit_button.on_click(lambda _b: self.submit())
+        self.lang = lang
+        self.header.value = _p(t("assess.loading", self.lang))
+        self.sign_in_box.layout.display = "none"
+
+    @validate("lang")
+    def _valid_lang(self, proposal):
+        return proposal["value"] if proposal["value"] in LANGS else DEFAULT_LANG
+
+    @observe("lang")
+    def _on_lang(self, _change):
+        if hasattr(self, "form"):
+            self._relabel()
+
+    # -- loading --------------------------------------------------------------------------
+    def ready(self, query: str | None = None) -> None:
+        """Wait for the visitor (under preheating), then load the assessment they asked for."""
+        if query is None and os.environ.get("VOILA_PREHEAT") == "True":
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        assignment, lang = parse_query(query)
+        self.load(assignment, lang)
+
+    def load(self, assignment: str | None, lang: str = DEFAULT_LANG) -> None:
+        self.lang = lang
+        self.spec = None
+        if assignment:
+            try:
+                _nb, self.spec = load_release(assignment)
+            except (SubmitError, ValueError):
+                self.spec = None
+        if self.spec is None:
+            self.header.value = _p(t("assess.unknown_assessment", self.lang), "chwkit-error")
+            self.sign_in_box.layout.display = "none"
+            return
+        self.assignment = assignment
+        self.items = [
+            ItemInput(item, number, self.lang) for number, item in enumerate(self.spec.items, 1)
+        ]
+        for item in self.items:
+            link((self, "lang"), (item, "lang"))
+        self.items_box.children = self.items
+        self.sign_in_box.layout.display = None
+        self._relabel()
+
+    def _relabel(self) -> None:
+        lang = self.lang
+        self.sign_in_button.description = t("assess.sign_in", lang)
+        self.submit_button.description = t("assess.submit", lang)
+        self.code.placeholder = "ABCD-EFGH-JKMN"
+        self.sign_in_box.children[0].value = (
+            f"<label><strong>{html.escape(t('assess.code_label', lang))}</strong></label>"
+            + _p(t("assess.code_help", lang))
+        )
+        if self.spec is not None:
+            self.header.value = f"<h1>{html.escape(self.spec.title[lang])}</h1>" + _p(
+                self.spec.intro[lang], "chwkit-intro"
+            )
+        if self.person is not None:
+            self.who.value = _p(t("assess.signed_in", lang, id=self.person.id), "chwkit-who")
+            self.show_feedback()
+        if getattr(self, "_last_message", None):
+            self._show_message(*self._last_message)
+
+    # -- signing in -----------------------------------------------------------------------
+    def sign_in(self, code: object) -> bool:
+        now = time.monotonic()
+        self._tries = [moment for moment in self._tries if now - moment < TRY_WINDOW_S]
+        if len(self._tries) >= MAX_TRIES:
+            self.sign_in_message.value = _p(t("assess.too_many_tries", self.lang), "chwkit-error")
+            return False
+        person = roster.verify_code(code if isinstance(code, str) else "", role="learner")
+        self.code.value = ""
+        if person is None or self.spec is None:
+            self._tries.append(now)
+            self.sign_in_message.value = _p(t("assess.wrong_code", self.lang), "chwkit-error")
+            return False
+        self.person, self._code = person, str(code)
+        self.sign_in_message.value = ""
+        self.sign_in_box.layout.display = "none"
+        self.form.layout.display = None
+        self._relabel()
+        return True
+
+    # -- submitting -----------------------------------------------------------------------
+    def answers(self) -> dict[str, object]:
+        return {widget.item.id: widget.value() for widget in self.items}
+
+    def _show_message(self, key: str, css: str, values: dict) -> None:
+        self._last_message = (key, css, values)
+        self.message.value = (
+            f"<div class='{css}' role='status'>{html.escape(t(key, self.lang, **values))}</div>"
+        )
+
+    def submit(self) -> bool:
+        if self.person is None or self.assignment is None or self._code is None:
+            return False
+        try:
+            receipt = submit(self.assignment, self._code, self.answers())
+        except SubmitError as exc:
+            number = next((w.number for w in self.items if exc.item and w.item.id == exc.item), 0)
+            if exc.key == "assess.wrong_code":  # the code was replaced meanwhile
+                self.person, self._code = None, None
+                self.form.layout.display = "none"
+                self.sign_in_box.layout.display = None
+                self.sign_in_message.value = _p(t(exc.key, self.lang), "chwkit-error")
+                return False
+            self._show_message(exc.key, "chwkit-error", {"n": number})
+            return False
+        self._show_message(
+            "assess.submitted",
+            "chwkit-fb-correct chwkit-confirmation",
+            {"answered": receipt.answered, "total": receipt.total, "when": receipt.timestamp},
+        )
+        self.show_feedback()
+        return True
+
+    # -- feedback -------------------------------------------------------------------------
+    def show_feedback(self) -> None:
+        if self.person is None or self.spec is None or self.assignment is None:
+            return
+        data = read_feedback(self.person.id, self.assignment)
+        latest = latest_submission(self.person.id, self.assignment)
+        if data is None and latest is None:
+            self.feedback.value = ""
+            return
+        self.feedback.value = render_feedback(data, self.spec, self.lang, latest)

@@ -1,0 +1,163 @@
+"""The submission writer: a learner's widget answers -> a submission nbgrader accepts.
+
+The submission is the *release* notebook with each answer written into its answer cell as
+one literal of validated plain data (never code from the learner), plus ``timestamp.txt`` in
+the exact format nbgrader parses. It lands in nbgrader's submitted layout,
+``<data>/course/submitted/<id>/<assignment>/``; every submission is also kept under
+``<data>/course/history/<id>/<assignment>/<stamp>/`` (the latest counts, earlier ones stay).
+Writes are atomic (``chwkit.nbstore``) and serialised per learner and assignment with a lock
+the grader also takes, so it never reads half a submission.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from filelock import FileLock
+
+from .. import nbstore, roster
+from . import course
+from .items import AnswerError, Assessment, answer_source, assessment_from_notebook, clean_answer
+
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's; anything else crashes autograde
+
+
+class SubmitError(ValueError):
+    """The submission was refused; ``key`` is the catalog key of the learner's message."""
+
+    def __init__(self, key: str, detail: str, item: str | None = None):
+        super().__init__(detail)
+        self.key = key
+        self.item = item
+
+
+@dataclass(frozen=True)
+class Receipt:
+    student: str
+    assignment: str
+    timestamp: str
+    answered: int
+    total: int
+
+
+def format_timestamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+
+
+def load_release(assignment: str) -> tuple[object, Assessment]:
+    """The release notebook (never the source: it holds the answers) and its items."""
+    try:
+        path = course.release_notebook(assignment)
+    except course.CourseError as exc:
+        raise SubmitError("assess.unknown_assessment", str(exc)) from exc
+    if not path.exists():
+        raise SubmitError("assess.unknown_assessment", f"{assignment} is not released")
+    nb = nbstore.read(path)
+    return nb, assessment_from_notebook(nb)
+
+
+def fill_answers(release_nb, spec: Assessment, answers: dict[str, object]):
+    """A copy of the release notebook with ``answers`` (item id -> widget value) written in."""
+    unknown = set(answers) - {item.id for item in spec.items}
+    if unknown:
+        raise SubmitError("assess.bad_answer", f"unknown items: {sorted(unknown)}")
+    cleaned = {}
+    for item in spec.items:
+        try:
+            cleaned[item.id] = clean_answer(item, answers.get(item.id))
+        except AnswerError as exc:
+            raise SubmitError(exc.key, str(exc), item=exc.item) from exc
+    nb = copy.deepcopy(release_nb)
+    by_var = {item.var: item for item in spec.items}
+    filled = set()
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        item = by_var.get(grade_id)
+        if item is None or cell.cell_type != "code":
+            continue
+        value = cleaned[item.id]
+        # An unanswered item keeps the release source, so nbgrader sees "no response".
+        if value is not None:
+            cell.source = answer_source(item, value)
+        cell.outputs = []
+        cell.execution_count = None
+        filled.add(item.id)
+    if filled != set(cleaned):
+        raise SubmitError("assess.server_problem", "the release notebook lacks answer cells")
+    return nb, cleaned
+
+
+def _write_text_atomic(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _inside(path: Path, root: Path) -> Path:
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root.resolve()):
+        raise SubmitError("assess.server_problem", f"refusing to write outside {root}")
+    return path
+
+
+def write_submission(student: str, assignment: str, nb, moment: datetime | None = None) -> str:
+    """Write ``nb`` as ``student``'s submission (history + submitted); return the timestamp."""
+    roster.validate_id(student)
+    course.check_assignment_id(assignment)
+    root = course.course_dir()
+    stamp = format_timestamp(moment or datetime.now(UTC))
+    with FileLock(str(course.lock_file(student, assignment)), timeout=30):
+        history = course.history_dir(student, assignment)
+        folder_name = stamp.replace(" UTC", "").replace(" ", "T").replace(":", "")
+        kept = _inside(history / folder_name, root)
+        n = 1
+        while kept.exists():  # two submissions within a microsecond: keep both
+            n += 1
+            kept = history / f"{folder_name}-{n}"
+        kept.mkdir(parents=True)
+        nbstore.write_atomic(kept / f"{assignment}.ipynb", nb)
+        _write_text_atomic(kept / "timestamp.txt", stamp)
+
+        target = _inside(course.submitted_dir(student, assignment), root)
+        target.mkdir(parents=True, exist_ok=True)
+        nbstore.write_atomic(target / f"{assignment}.ipynb", nb)
+        _write_text_atomic(target / "timestamp.txt", stamp)
+    return stamp
+
+
+def submit(assignment: str, code: str, answers: dict[str, object]) -> Receipt:
+    """Check the access code, validate the answers, write the submission.
+
+    A wrong or replaced code, or an invalid answer, raises SubmitError and writes nothing.
+    """
+    person = roster.verify_code(code, role="learner")
+    if person is None:
+        raise SubmitError("assess.wrong_code", "wrong access code")
+    release_nb, spec = load_release(assignment)
+    nb, cleaned = fill_answers(release_nb, spec, answers)
+    stamp = write_submission(person.id, assignment, nb)
+    answered = sum(value is not None for value in cleaned.values())
+    return Receipt(person.id, assignment, stamp, answered, len(spec.items))
+
+
+def latest_submission(student: str, assignment: str) -> str | None:
+    """The timestamp of ``student``'s current submission, if any."""
+    path = course.submitted_dir(student, assignment) / "timestamp.txt"
+    try:
+        return path.read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
