@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import secrets
@@ -24,7 +25,7 @@ import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
 from traitlets.config import Config
 from voila.app import Voila
-from voila.static_file_handler import AllowListFileHandler
+from voila.static_file_handler import AllowListFileHandler, MultiStaticFileHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
@@ -46,6 +47,13 @@ TEMPLATE_KEYS = (
     "module.back",
     "error.server",
 )
+# The only lab extensions learner pages use: the widgets manager (and Voila's bridge to it). Voila would otherwise load
+# every federated extension installed (nbgrader's, notebook's...), hundreds of kB each visit.
+LEARNER_EXTENSIONS = [
+    "@jupyter-widgets/jupyterlab-manager",
+    "@voila-dashboards/widgets-manager8",
+]
+YEAR_S = 365 * 24 * 3600
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 _pages = jinja2.Environment(
@@ -153,6 +161,34 @@ class LearnerFileHandler(AllowListFileHandler):
         return super().validate_absolute_path(root, absolute_path)
 
 
+def static_version() -> str:
+    """A key that changes whenever Voila's or the kit's front-end files may change."""
+    import voila
+
+    from . import __version__
+
+    return hashlib.sha1(f"{voila.__version__}:{__version__}".encode()).hexdigest()[:12]
+
+
+def versioned_static_page_config(page_config: dict, **_kwargs) -> dict:
+    """Point Voila's front end (and its webpack chunks) at a versioned, cacheable URL."""
+    page_config = dict(page_config)
+    page_config["fullStaticUrl"] = page_config["fullStaticUrl"].rstrip("/") + (
+        f"/v/{static_version()}"
+    )
+    return page_config
+
+
+class VersionedStaticHandler(MultiStaticFileHandler):
+    """Voila's static files under a versioned URL: the browser keeps them for a year."""
+
+    def get_cache_time(self, path, modified, mime_type):
+        return YEAR_S
+
+    def set_extra_headers(self, path):
+        self.set_header("Cache-Control", f"public, max-age={YEAR_S}, immutable")
+
+
 class ChwkitVoila(Voila):
     """Voila with the kit's server-side choices (see the module docstring)."""
 
@@ -168,6 +204,16 @@ class ChwkitVoila(Voila):
                 handler = (pattern, GuardedVoilaHandler, *handler[2:])
             elif cls is AllowListFileHandler:
                 handler = (pattern, LearnerFileHandler, *handler[2:])
+            elif "labextensions" in pattern:
+                # Their files are content-hashed (and asked for with ?v=hash): cacheable.
+                handler = (pattern, cls, {**handler[2], "no_cache_paths": []})
+            elif cls is MultiStaticFileHandler:
+                versioned = (
+                    pattern.replace("/voila/static/", "/voila/static/v/[0-9a-f]+/"),
+                    VersionedStaticHandler,
+                    handler[2],
+                )
+                replaced.append(versioned)
             replaced.append(handler)
         landing = [(self.server_url.rstrip("/") + "/?", LandingHandler)]
         return landing + replaced
@@ -225,7 +271,12 @@ def make_config(options: ServeOptions, root: Path) -> Config:
     cfg.Voila.port_retries = 0
     cfg.Voila.open_browser = False
     cfg.Voila.root_dir = str(root)
-    cfg.Voila.tornado_settings = {"compress_response": options.compress}
+    cfg.Voila.tornado_settings = {
+        "compress_response": options.compress,
+        # permessage-deflate on the kernel websocket (widget state is verbose JSON)
+        "websocket_compression_options": {} if options.compress else None,
+        "static_immutable_cache": ["/voila/labextensions/"],
+    }
     if options.ip not in LOCAL_IPS:
         # Open to a LAN: never without a token.
         cfg.Voila.token = options.token or secrets.token_urlsafe(18)
@@ -237,6 +288,8 @@ def make_config(options: ServeOptions, root: Path) -> Config:
     vc.preheat_kernel = options.preheat
     vc.default_pool_size = 0
     vc.file_allowlist = [r".*\.(png|jpg|jpeg|gif|svg|webp)"]
+    vc.extension_allowlist = LEARNER_EXTENSIONS
+    vc.page_config_hook = versioned_static_page_config
     vc.resources = {"chwkit": {"strings": template_strings(), "langs": list(LANGS)}}
     cfg.VoilaKernelManager.kernel_pools_config = module_pool_config(root)
     cfg.VoilaKernelManager.fill_delay = 0
