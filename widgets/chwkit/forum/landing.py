@@ -1,0 +1,44 @@
+"""The forum section of the server's landing page: sessions as real links."""
+
+from __future__ import annotations
+
+from .. import paths
+from ..i18n import t
+from .session import TEMPLATE_NAME, read_session_file
+
+MAX_ENTRIES = 24
+
+
+def landing_entries(lang: str, folder=None) -> list[dict]:
+    """The most recent session notebooks: title, link (relative to the server) and a summary."""
+    folder = folder or paths.forum_dir()
+    if not folder.is_dir():
+        return []
+    files = sorted(
+        (
+            p
+            for p in folder.glob("*.ipynb")
+            if not p.name.startswith(("_", ".")) and p.name != TEMPLATE_NAME
+        ),
+        reverse=True,
+    )
+    entries = []
+    for path in files[:MAX_ENTRIES]:
+        record = read_session_file(path)
+        s = record.session
+        if s is None:
+            continue
+        entries.append(
+            {
+                "title": t("forum.landing.title", lang, date=s.date, site=s.site),
+                "href": f"voila/render/forum_sessions/{path.name}?lang={lang}",
+                "meta": t(
+                    "forum.landing.meta",
+                    lang,
+                    site=s.site,
+                    topic=s.topic,
+                    count=len(record.contributions),
+                ),
+            }
+        )
+    return entries

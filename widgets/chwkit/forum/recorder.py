@@ -1,0 +1,504 @@
+"""The forum recorder: the widget a facilitator uses in Voila to capture contributions.
+
+    from chwkit.forum import Recorder
+    Recorder.open(session_id)        # the code cell of every session notebook
+
+The facilitator signs in with their access code (checked against the roster in the kernel),
+then adds, edits and withdraws contributions. Each save goes straight into the session
+notebook (``session.save_contribution``). The list is read from the file after sign-in and
+after every save, so it is always fresh, even in a kernel started before the visitor came.
+Everything shown is escaped: widget values are untrusted.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import ipywidgets as widgets
+from traitlets import Unicode
+
+from .. import nbstore, paths
+from ..i18n import normalize_lang, t
+from .codebook import Codebook, codebook
+from .model import (
+    CONSENTS,
+    KINDS,
+    MAX_TEXT_CHARS,
+    ROLES,
+    Contribution,
+    ForumValueError,
+    make_contribution,
+    new_uuid,
+)
+from .privacy import Flag, find_identifiers, text_digest
+from .session import (
+    SessionError,
+    contributions,
+    read_session,
+    save_contribution,
+    session_path,
+    set_attendance,
+    withdraw_contribution,
+)
+
+Verifier = Callable[..., object]
+MAX_FAILED_SIGNINS = 5
+LOCKOUT_S = 30.0
+PREVIEW_CHARS = 400
+# In Voila the live list replaces the static minutes rendered from the file.
+PAGE_STYLE = (
+    "<style>.celltag_chwkit-contribution,.celltag_chwkit-minutes{display:none!important}"
+    ".chwkit-forum-recorder{max-width:46rem}"
+    ".chwkit-forum-recorder textarea{min-height:8rem}"
+    ".chwkit-forum-item{border-top:1px solid #ccc;padding:.5rem 0}"
+    ".chwkit-forum-error{color:#a00000}.chwkit-forum-ok{color:#0a5d0a}"
+    ".chwkit-forum-flags{border-left:4px solid #b35c00;padding-left:.5rem}"
+    ".chwkit-forum-withdrawn{color:#555}</style>"
+)
+
+
+def query_lang(query: str | None = None) -> str | None:
+    """The ``?lang=`` of the page, if the kernel runs under Voila and one was given."""
+    query = os.environ.get("QUERY_STRING", "") if query is None else query
+    values = parse_qs(query).get("lang", [])
+    return normalize_lang(values[0]) if values else None
+
+
+def default_verifier(code: str, role: str | None = None):
+    from ..roster import verify_code
+
+    return verify_code(code, role=role)
+
+
+def _msg(text: str, kind: str = "ok") -> str:
+    return f'<p class="chwkit-forum-{kind}" role="status">{html.escape(text)}</p>'
+
+
+def _label(text: str) -> widgets.HTML:
+    return widgets.HTML(f"<strong>{html.escape(text)}</strong>")
+
+
+class Recorder(widgets.VBox):
+    """Sign-in, the contribution form and the session's live list of contributions."""
+
+    lang = Unicode("es")
+    person = Unicode("")
+
+    def __init__(
+        self,
+        path: Path,
+        lang: str | None = None,
+        verifier: Verifier | None = None,
+        book: Codebook | None = None,
+    ):
+        self.path = Path(path)
+        self.book = book or codebook()
+        self.verifier = verifier or default_verifier
+        self.session = read_session(self.path)
+        self.editing: Contribution | None = None
+        self._failed = 0
+        self._locked_until = 0.0
+        self._flags: list[Flag] = []
+        self._contribs: dict[str, Contribution] = {}
+        super().__init__()
+        self.lang = lang or self.session.language
+        self.add_class("chwkit-forum-recorder")
+        self._build()
+
+    @classmethod
+    def open(cls, session_id: str, **kwargs) -> Recorder:
+        """The recorder of ``<session_id>.ipynb`` in the kernel's folder (Voila's cwd)."""
+        if os.environ.get("VOILA_PREHEAT") == "True":
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+        name = f"{session_id}.ipynb"
+        folder = Path.cwd() if (Path.cwd() / name).is_file() else paths.forum_dir()
+        path = session_path(session_id, folder)
+        kwargs.setdefault("lang", query_lang())
+        return cls(path, **kwargs)
+
+    # -- layout ---------------------------------------------------------------------------------
+    def _build(self) -> None:
+        L = self.lang
+        s = self.session
+        self.header = widgets.HTML(
+            PAGE_STYLE
+            + f"<h2>{html.escape(t('forum.title', L))}</h2><p>"
+            + html.escape(t("forum.session_header", L, date=s.date, site=s.site, topic=s.topic))
+            + "</p>"
+        )
+        # sign-in
+        self.code = widgets.Password(placeholder=t("forum.signin.placeholder", L))
+        self.code.add_class("chwkit-forum-code")
+        self.signin_button = widgets.Button(
+            description=t("forum.signin.button", L), button_style="primary"
+        )
+        self.signin_button.add_class("chwkit-forum-signin")
+        self.signin_button.on_click(self._on_signin)
+        self.signin_message = widgets.HTML()
+        self.signin_box = widgets.VBox(
+            [
+                _label(t("forum.signin.label", L)),
+                widgets.HTML(f"<p>{html.escape(t('forum.signin.help', L))}</p>"),
+                widgets.HBox([self.code, self.signin_button]),
+                self.signin_message,
+            ]
+        )
+        self.signin_box.add_class("chwkit-forum-signin-box")
+        self.whoami = widgets.HTML()
+
+        # attendance
+        self.attendance = widgets.BoundedIntText(value=s.attendance or 0, min=0, max=10_000)
+        self.attendance.add_class("chwkit-forum-attendance")
+        self.attendance_button = widgets.Button(description=t("forum.attendance_save", L))
+        self.attendance_button.on_click(self._on_attendance)
+        self.attendance_message = widgets.HTML()
+        attendance_box = widgets.VBox(
+            [
+                _label(t("forum.attendance", L)),
+                widgets.HBox([self.attendance, self.attendance_button]),
+                self.attendance_message,
+            ]
+        )
+
+        # the form
+        self.form_heading = widgets.HTML()
+        self.pseudonym = widgets.Text(placeholder="P07")
+        self.pseudonym.add_class("chwkit-forum-pseudonym")
+        self.role = widgets.Dropdown(options=[(t(f"forum.role.{r}", L), r) for r in ROLES])
+        self.role.add_class("chwkit-forum-role")
+        self.kind = widgets.Dropdown(options=[(t(f"forum.kind.{k}", L), k) for k in KINDS])
+        self.kind.add_class("chwkit-forum-kind")
+        self.themes = widgets.SelectMultiple(
+            options=[(self.book.group_label(c, L), c) for c in self.book.leaves()],
+            rows=8,
+            layout=widgets.Layout(width="100%"),
+        )
+        self.themes.add_class("chwkit-forum-themes")
+        self.language = widgets.Dropdown(
+            options=[(t(f"lang.name.{code}", L), code) for code in ("es", "en")],
+            value=s.language,
+        )
+        self.language.add_class("chwkit-forum-language")
+        self.text = widgets.Textarea(
+            placeholder=t("forum.field.text_placeholder", L),
+            continuous_update=False,
+            layout=widgets.Layout(width="100%"),
+        )
+        self.text.add_class("chwkit-forum-text-input")
+        self.text.observe(self._on_text, "value")
+        self.consent = {
+            key: widgets.Checkbox(description=t(f"forum.consent.{key}", L), indent=False)
+            for key in CONSENTS
+        }
+        for key, box in self.consent.items():
+            box.add_class(f"chwkit-forum-consent-{key}")
+            box.layout = widgets.Layout(width="auto")
+        self.flags_html = widgets.HTML()
+        self.confirm = widgets.Checkbox(
+            description=t("forum.flags.confirm", L), indent=False, layout={"width": "auto"}
+        )
+        self.confirm.add_class("chwkit-forum-confirm")
+        self.flags_box = widgets.VBox([self.flags_html, self.confirm])
+        self.flags_box.add_class("chwkit-forum-flags")
+        self.flags_box.layout.display = "none"
+        self.save_button = widgets.Button(button_style="primary")
+        self.save_button.add_class("chwkit-forum-save")
+        self.save_button.on_click(self._on_save)
+        self.cancel_button = widgets.Button(description=t("forum.cancel", L))
+        self.cancel_button.add_class("chwkit-forum-cancel")
+        self.cancel_button.on_click(lambda _: self._reset_form())
+        self.status = widgets.HTML()
+        self.status.add_class("chwkit-forum-status")
+        self.form = widgets.VBox(
+            [
+                self.form_heading,
+                _label(t("forum.field.pseudonym", L)),
+                widgets.HTML(f"<small>{html.escape(t('forum.field.pseudonym_help', L))}</small>"),
+                self.pseudonym,
+                _label(t("forum.field.role", L)),
+                self.role,
+                _label(t("forum.field.kind", L)),
+                self.kind,
+                _label(t("forum.field.themes", L)),
+                widgets.HTML(f"<small>{html.escape(t('forum.field.themes_help', L))}</small>"),
+                self.themes,
+                _label(t("forum.field.language", L)),
+                self.language,
+                _label(t("forum.field.text", L)),
+                self.text,
+                self.flags_box,
+                _label(t("forum.field.consent", L)),
+                *self.consent.values(),
+                widgets.HBox([self.save_button, self.cancel_button]),
+                self.status,
+            ]
+        )
+        self.form.add_class("chwkit-forum-form")
+
+        # the list
+        self.list_heading = widgets.HTML()
+        self.refresh_button = widgets.Button(description=t("forum.list.refresh", L))
+        self.refresh_button.add_class("chwkit-forum-refresh")
+        self.refresh_button.on_click(lambda _: self.refresh())
+        self.items = widgets.VBox()
+        self.items.add_class("chwkit-forum-list")
+        self.main = widgets.VBox(
+            [
+                self.whoami,
+                attendance_box,
+                self.form,
+                self.list_heading,
+                self.refresh_button,
+                self.items,
+            ]
+        )
+        self.main.layout.display = "none"
+        self.children = [self.header, self.signin_box, self.main]
+        self._reset_form()
+
+    # -- sign-in --------------------------------------------------------------------------------
+    def _on_signin(self, _=None) -> None:
+        L = self.lang
+        now = time.monotonic()
+        if now < self._locked_until:
+            wait = int(self._locked_until - now) + 1
+            self.signin_message.value = _msg(t("forum.signin.locked", L, seconds=wait), "error")
+            return
+        try:
+            person = self.verifier(self.code.value, role="facilitator")
+        except Exception:  # a broken roster must not show a traceback in the page
+            self.signin_message.value = _msg(t("forum.signin.unavailable", L), "error")
+            return
+        self.code.value = ""
+        if person is None:
+            self._failed += 1
+            if self._failed >= MAX_FAILED_SIGNINS:
+                self._failed = 0
+                self._locked_until = now + LOCKOUT_S
+            self.signin_message.value = _msg(t("forum.signin.bad", L), "error")
+            return
+        self.sign_in(person.id)
+
+    def sign_in(self, person_id: str) -> None:
+        """Open the form for ``person_id`` (already verified) and read the list fresh."""
+        self.person = person_id
+        self.signin_message.value = ""
+        self.signin_box.layout.display = "none"
+        self.main.layout.display = None
+        self.whoami.value = _msg(t("forum.signin.ok", self.lang, person=person_id))
+        self.refresh()
+
+    # -- the list -------------------------------------------------------------------------------
+    def refresh(self) -> None:
+        """Read the session's contributions from the notebook and redraw the list."""
+        L = self.lang
+        found = contributions(self.path, self.book)
+        self._contribs = {c.uuid: c for c in found}
+        self.list_heading.value = (
+            f"<h3>{html.escape(t('forum.list.heading', L, count=len(found)))}</h3>"
+        )
+        if not found:
+            self.items.children = [widgets.HTML(f"<p>{html.escape(t('forum.list.empty', L))}</p>")]
+            return
+        self.items.children = [self._item(c) for c in reversed(found)]
+
+    def describe(self, c: Contribution) -> str:
+        """One contribution as escaped HTML."""
+        L = self.lang
+        e = html.escape
+        themes = "; ".join(e(self.book.label(code, L)) for code in c.themes)
+        head = (
+            f"<strong>{e(t('forum.kind.' + c.kind, L))}</strong> · {e(c.pseudonym)}"
+            f" ({e(t('forum.role.' + c.role, L))}) · {e(c.language)}"
+        )
+        if c.withdrawn:
+            return (
+                f'<div class="chwkit-forum-withdrawn">{head} · '
+                f"<em>{e(t('forum.withdrawn_label', L))}</em></div>"
+            )
+        text = c.text if len(c.text) <= PREVIEW_CHARS else c.text[:PREVIEW_CHARS] + "…"
+        consent = (
+            ", ".join(e(t(f"forum.consent.{k}", L)) for k, on in c.consent.as_dict().items() if on)
+            or "—"
+        )
+        reviewed = f" · {e(t('forum.flags.reviewed', L))}" if c.reviewed else ""
+        return (
+            f"<div>{head}</div><div><small>{e(t('forum.md.themes', L))}: {themes}</small></div>"
+            f'<p class="chwkit-forum-item-text">{e(text)}</p>'
+            f"<div><small>{e(t('forum.md.consent', L))}: {consent}{reviewed}</small></div>"
+        )
+
+    def _item(self, c: Contribution) -> widgets.VBox:
+        L = self.lang
+        body = widgets.HTML(self.describe(c))
+        item = widgets.VBox([body])
+        item.add_class("chwkit-forum-item")
+        if c.withdrawn:
+            return item
+        edit = widgets.Button(description=t("forum.edit", L))
+        edit.add_class("chwkit-forum-edit")
+        edit.on_click(lambda _: self.start_edit(c.uuid))
+        withdraw = widgets.Button(description=t("forum.withdraw", L), button_style="warning")
+        withdraw.add_class("chwkit-forum-withdraw")
+        confirm = widgets.Button(description=t("forum.withdraw_confirm", L), button_style="danger")
+        confirm.add_class("chwkit-forum-withdraw-confirm")
+        ask = widgets.VBox(
+            [widgets.HTML(f"<p>{html.escape(t('forum.withdraw_ask', L))}</p>"), confirm]
+        )
+        ask.layout.display = "none"
+
+        def show_ask(_):
+            ask.layout.display = None
+
+        withdraw.on_click(show_ask)
+        confirm.on_click(lambda _: self.withdraw(c.uuid))
+        item.children = [body, widgets.HBox([edit, withdraw]), ask]
+        return item
+
+    # -- the form -------------------------------------------------------------------------------
+    def _reset_form(self) -> None:
+        L = self.lang
+        self.editing = None
+        self.form_heading.value = f"<h3>{html.escape(t('forum.form.heading_new', L))}</h3>"
+        self.pseudonym.value = ""
+        self.role.value = ROLES[0]
+        self.kind.value = KINDS[0]
+        self.themes.value = ()
+        self.language.value = self.session.language
+        self.text.value = ""
+        for box in self.consent.values():
+            box.value = False
+        self.confirm.value = False
+        self._show_flags([])
+        self.save_button.description = t("forum.save", L)
+        self.cancel_button.layout.display = "none"
+
+    def start_edit(self, uuid: str) -> None:
+        """Load a contribution into the form."""
+        c = self._contribs.get(uuid)
+        if c is None or c.withdrawn:
+            self.status.value = _msg(t("forum.error.not_found", self.lang), "error")
+            return
+        self.editing = c
+        self.form_heading.value = f"<h3>{html.escape(t('forum.form.heading_edit', self.lang, pseudonym=c.pseudonym))}</h3>"
+        self.pseudonym.value = c.pseudonym
+        self.role.value = c.role
+        self.kind.value = c.kind
+        self.themes.value = tuple(code for code in c.themes if code in self.book.leaves())
+        self.language.value = c.language
+        self.text.value = c.text
+        for key, box in self.consent.items():
+            box.value = c.consent.as_dict()[key]
+        self.confirm.value = c.reviewed
+        self.save_button.description = t("forum.save_changes", self.lang)
+        self.cancel_button.layout.display = None
+        self.status.value = ""
+
+    def _on_text(self, change) -> None:
+        self.confirm.value = False
+        self._show_flags(find_identifiers(change["new"] or ""))
+
+    def _show_flags(self, flags: list[Flag]) -> None:
+        self._flags = flags
+        if not flags:
+            self.flags_box.layout.display = "none"
+            self.flags_html.value = ""
+            return
+        L = self.lang
+        items = "".join(
+            f"<li>{html.escape(t('forum.flag.' + f.kind, L))}: «{html.escape(f.text)}»</li>"
+            for f in flags
+        )
+        self.flags_html.value = (
+            f'<p role="alert"><strong>{html.escape(t("forum.flags.heading", L))}</strong></p>'
+            f"<ul>{items}</ul><p>{html.escape(t('forum.flags.help', L))}</p>"
+        )
+        self.flags_box.layout.display = None
+
+    def form_data(self) -> dict:
+        """The form's values shaped like a contribution record."""
+        editing = self.editing
+        return {
+            "uuid": editing.uuid if editing else new_uuid(),
+            "pseudonym": self.pseudonym.value,
+            "role": self.role.value,
+            "kind": self.kind.value,
+            "themes": list(self.themes.value),
+            "language": self.language.value,
+            "text": self.text.value[: MAX_TEXT_CHARS + 1],
+            "consent": {key: bool(box.value) for key, box in self.consent.items()},
+            "recorded_by": self.person,
+            "created": editing.created if editing else "",
+        }
+
+    def _on_save(self, _=None) -> None:
+        L = self.lang
+        if not self.person:
+            self.status.value = _msg(t("forum.error.not_signed_in", L), "error")
+            return
+        try:
+            c = make_contribution(self.form_data(), self.book)
+        except ForumValueError as exc:
+            self.status.value = _msg(exc.message(L), "error")
+            return
+        flags = find_identifiers(c.text)
+        self._show_flags(flags)
+        if flags and not self.confirm.value:
+            self.status.value = _msg(t("forum.flags.must_review", L), "error")
+            return
+        c = replace(
+            c,
+            flags=tuple(f.as_dict() for f in flags),
+            reviewed=bool(flags),
+            flag_check=text_digest(c.text),
+        )
+        was_edit = self.editing is not None
+        try:
+            save_contribution(self.path, c, self.book)
+        except (SessionError, nbstore.NotebookStoreError, OSError, TimeoutError) as exc:
+            self.status.value = _msg(t("forum.save_failed", L, reason=str(exc)[:200]), "error")
+            return
+        self._reset_form()
+        self.status.value = _msg(t("forum.updated" if was_edit else "forum.saved", L))
+        self.refresh()
+
+    def withdraw(self, uuid: str) -> None:
+        L = self.lang
+        if not self.person:
+            self.status.value = _msg(t("forum.error.not_signed_in", L), "error")
+            return
+        try:
+            withdraw_contribution(self.path, uuid, self.book)
+        except (SessionError, nbstore.NotebookStoreError, OSError, TimeoutError) as exc:
+            self.status.value = _msg(t("forum.save_failed", L, reason=str(exc)[:200]), "error")
+            return
+        if self.editing and self.editing.uuid == uuid:
+            self._reset_form()
+        self.status.value = _msg(t("forum.withdrawn_done", L))
+        self.refresh()
+
+    def _on_attendance(self, _=None) -> None:
+        L = self.lang
+        if not self.person:
+            return
+        try:
+            self.session = set_attendance(self.path, self.attendance.value)
+        except ForumValueError as exc:
+            self.attendance_message.value = _msg(exc.message(L), "error")
+            return
+        except (SessionError, nbstore.NotebookStoreError, OSError, TimeoutError) as exc:
+            self.attendance_message.value = _msg(
+                t("forum.save_failed", L, reason=str(exc)[:200]), "error"
+            )
+            return
+        self.attendance_message.value = _msg(
+            t("forum.attendance_saved", L, count=self.session.attendance)
+        )
