@@ -177,18 +177,27 @@ def _release_source(release_nb, grade_id: str) -> str | None:
 def _autograde_in_scratch(job: dict) -> dict:
     """Autograde one submission with nbgrader in ``job['scratch']``; return its scores."""
     import logging
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    # nbgrader's own ORM use warns on every submission; nothing for a trainer to act on.
+    warnings.filterwarnings("ignore", category=SAWarning)
 
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
 
     scratch = Path(job["scratch"])
     assignment, student = job["assignment"], job["student"]
-    api = NbGraderAPI(config=course.nbgrader_config(root=scratch))
+    config = course.nbgrader_config(root=scratch)
+    # The kernel's exit is not waited for: its outputs are already recorded (saves latency).
+    config.Execute.shutdown_kernel = "immediate"
+    api = NbGraderAPI(config=config)
     api.log.setLevel(logging.WARNING)
     result = api.autograde(assignment, student, force=True, create=True)
     if not result.get("success"):
         return {"student": student, "ok": False, "error": result.get("error") or result.get("log")}
-    fb = api.generate_feedback(assignment, student, force=True)
+    fb = api.generate_feedback(assignment, student, force=True) if job["html"] else None
     grades, comments, penalties = {}, {}, {}
     with Gradebook(f"sqlite:///{scratch / 'gradebook.db'}", course.COURSE_ID) as gb:
         submission = gb.find_submission(assignment, student)
@@ -206,8 +215,8 @@ def _autograde_in_scratch(job: dict) -> dict:
         "grades": grades,
         "comments": comments,
         "penalties": penalties,
-        "feedback_ok": bool(fb.get("success")),
-        "feedback_error": None if fb.get("success") else fb.get("error"),
+        "html": fb is not None,
+        "feedback_ok": fb is None or bool(fb.get("success")),
     }
 
 
@@ -358,10 +367,21 @@ def grade(
     progress: bool = True,
     force: bool = False,
     export: Path | None = None,
+    html_feedback: bool = False,
 ) -> Report:
-    """Autograde every new submission of ``assignment``; write feedback; export grades."""
+    """Autograde every new submission of ``assignment``; write feedback; export grades.
+
+    The learner's feedback (``chwkit_feedback.json``, shown in Voila) is always written.
+    ``html_feedback`` also makes nbgrader's HTML feedback pages (hidden tests stripped), for
+    trainers who hand feedback out as files; it costs about as much as autograding.
+    """
+    import warnings
+
     from nbgrader.api import MissingEntry
+    from sqlalchemy.exc import SAWarning
     from tqdm import tqdm
+
+    warnings.filterwarnings("ignore", category=SAWarning)
 
     course.check_assignment_id(assignment)
     root = course.ensure_course()
@@ -434,6 +454,7 @@ def grade(
                 "scratch": str(_prepare_scratch(base, template, s, assignment)),
                 "assignment": assignment,
                 "student": s,
+                "html": html_feedback,
             }
             for s in todo
         ]
@@ -454,7 +475,8 @@ def grade(
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
-    _refresh_manual_feedback(assignment, report)
+    if html_feedback:
+        _refresh_manual_feedback(assignment, report)
     with course.gradebook(root) as gb:
         for sub in gb.assignment_submissions(assignment):
             student = sub.student.id
@@ -488,9 +510,14 @@ def _collect(results, gb, assignment: str, base: Path, report: Report, bar) -> N
             scratch / "autograded" / student / assignment,
             course.autograded_dir(student, assignment),
         )
-        _replace_tree(
-            scratch / "feedback" / student / assignment, course.feedback_dir(student, assignment)
-        )
+        if result.get("html"):
+            _replace_tree(
+                scratch / "feedback" / student / assignment,
+                course.feedback_dir(student, assignment),
+            )
+        else:  # an older HTML page would show an older score
+            with contextlib.suppress(FileNotFoundError):
+                (course.feedback_dir(student, assignment) / f"{assignment}.html").unlink()
         if not result.get("feedback_ok"):
             report.warnings.append(Problem(student, "nbgrader could not write the feedback page"))
         report.graded.append(student)

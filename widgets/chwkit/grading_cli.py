@@ -17,6 +17,11 @@ def register(subparsers) -> None:
     parser.add_argument("--workers", type=int, default=None, help="processes (default: cores)")
     parser.add_argument("--force", action="store_true", help="re-grade every submission")
     parser.add_argument("--export", type=Path, help="grades CSV (default <data>/course/grades.csv)")
+    parser.add_argument(
+        "--html-feedback",
+        action="store_true",
+        help="also write nbgrader's HTML feedback pages (hidden tests removed)",
+    )
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     parser.set_defaults(func=cmd_grade)
 
@@ -32,6 +37,7 @@ def cmd_grade(args: argparse.Namespace) -> int:
             progress=not args.no_progress,
             force=args.force,
             export=args.export,
+            html_feedback=args.html_feedback,
         )
     except (GradingError, CourseError) as exc:
         raise UserError(str(exc)) from exc

@@ -101,6 +101,7 @@ def ensure_course() -> Path:
         raise CourseError(f"{link} should be a link to {target}; move it away")
     if not link.exists():
         link.symlink_to(target, target_is_directory=True)
+    (root.parent / "exchange").mkdir(exist_ok=True)  # unused, but nbgrader checks it
     return root
 
 

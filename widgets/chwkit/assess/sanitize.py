@@ -9,6 +9,7 @@ leaves the trainer's side.
 
 from __future__ import annotations
 
+import html
 import re
 
 from nbformat.notebooknode import NotebookNode
@@ -71,8 +72,10 @@ def sanitize_notebook(nb: NotebookNode) -> NotebookNode:
 
 def leaks(text: str, secrets: tuple[str, ...] = ()) -> list[str]:
     """The markers and ``secrets`` (known answers, hidden-test lines) found in ``text``."""
-    found = [m for m in MARKERS if m.lower() in text.lower()]
-    found += [s for s in secrets if s and re.search(re.escape(s), text)]
+    # Also search the text as a reader sees it: HTML highlighting splits code into spans.
+    plain = html.unescape(re.sub(r"<[^>]+>", "", text))
+    found = [m for m in MARKERS if m.lower() in text.lower() or m.lower() in plain.lower()]
+    found += [s for s in secrets if s and (s in text or s in plain)]
     return found
 
 

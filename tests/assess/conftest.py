@@ -1,0 +1,71 @@
+"""Fixtures for the self-assessment tests: a private data directory with a released course.
+
+``course_home`` sets CHWKIT_HOME to a fresh folder (CHWKIT_ROOT stays the repository, whose
+``assessments/source`` is only read) and runs nbgrader's own ``generate_assignment``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+ASSIGNMENT = "chw_role_check"
+# The key of chw_role_check, as its source notebook's solutions and hidden tests say.
+RIGHT = {"q1": 1, "q2": [0, 2, 3], "q3": 10, "q4": "Promotóra", "q5": 1, "q6": "Ayudé a una familia."}
+WRONG = {"q1": 0, "q2": [0, 1], "q3": 12, "q4": "enfermera", "q5": 3}
+
+
+@pytest.fixture(scope="module")
+def course_home(tmp_path_factory):
+    """A data directory with all three assessments released; env set for the module."""
+    home = tmp_path_factory.mktemp("chwkit-home")
+    saved = {k: os.environ.get(k) for k in ("CHWKIT_HOME", "CHWKIT_ROOT")}
+    os.environ["CHWKIT_HOME"] = str(home)
+    os.environ["CHWKIT_ROOT"] = str(REPO)
+    try:
+        from nbgrader.apps import NbGraderAPI
+
+        from chwkit.assess import course
+
+        api = NbGraderAPI(config=course.nbgrader_config())
+        for assignment in course.ASSIGNMENTS:
+            result = api.generate_assignment(assignment, force=True, create=True)
+            assert result["success"], result.get("error") or result.get("log")
+        yield home
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def add_learner(person_id: str) -> str:
+    """Roster + gradebook, as ``chwkit roster add`` does; returns the access code."""
+    from chwkit import roster, roster_cli
+
+    code = roster.add(person_id)
+    roster_cli._gradebook_add([(person_id, None)])
+    return code
+
+
+def secrets(assignment: str) -> tuple[str, ...]:
+    """Every line of the source's solution and hidden-test regions: the answer key."""
+    import nbformat
+
+    path = REPO / "assessments" / "source" / assignment / f"{assignment}.ipynb"
+    found = []
+    for cell in nbformat.read(path, 4).cells:
+        inside = False
+        for line in cell.source.splitlines():
+            if "BEGIN SOLUTION" in line or "BEGIN HIDDEN TESTS" in line:
+                inside = True
+            elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
+                inside = False
+            elif inside and line.strip():
+                found.append(line.strip())
+    assert found
+    return tuple(found)

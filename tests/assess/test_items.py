@@ -1,0 +1,106 @@
+"""The assessments themselves: nbgrader format, bilingual, mixed item kinds, safe answers."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from chwkit.assess import course
+from chwkit.assess.items import (
+    AnswerError,
+    assessment_from_notebook,
+    clean_answer,
+    parse_answer_cell,
+)
+from chwkit.i18n import LANGS
+
+from .conftest import REPO
+
+SOURCES = sorted((REPO / "assessments" / "source").glob("*/*.ipynb"))
+
+
+def test_there_is_one_assessment_per_module():
+    modules = {p.name for p in (REPO / "notebooks" / "modules").iterdir() if p.is_dir()}
+    assessed = {assessment_from_notebook(nbformat.read(p, 4)).module for p in SOURCES}
+    assert {p.parent.name for p in SOURCES} == set(course.ASSIGNMENTS)
+    assert modules <= assessed
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_source_is_nbgrader_format_with_every_kind_and_hidden_tests(path):
+    nb = nbformat.read(path, 4)
+    nbformat.validate(nb)
+    assert not any(c.get("outputs") for c in nb.cells), "commit notebooks without outputs"
+    spec = assessment_from_notebook(nb)
+    assert spec.id == path.parent.name
+    assert {"single", "multiple", "numeric", "short", "reflection"} <= {i.kind for i in spec.items}
+    cells = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+    for item in spec.items:
+        answer = cells[item.var]
+        assert answer.metadata["nbgrader"]["solution"] is True
+        assert "### BEGIN SOLUTION" in answer.source
+        if item.manual:  # an nbgrader "manually graded answer"
+            assert answer.metadata["nbgrader"]["grade"] is True
+            continue
+        test = cells[f"test_{item.id}"]
+        assert test.metadata["nbgrader"]["grade"] is True and test.metadata["nbgrader"]["locked"]
+        visible, _, hidden = test.source.partition("### BEGIN HIDDEN TESTS")
+        assert visible.strip() and hidden.strip(), f"{item.id}: needs visible and hidden tests"
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_both_languages_carry_the_same_items(path):
+    nb = nbformat.read(path, 4)
+    spec = assessment_from_notebook(nb)
+    for lang in LANGS:
+        assert spec.title[lang].strip() and spec.intro[lang].strip()
+    prompts = {c.metadata["chwkit"]["item"]: c.source for c in nb.cells if "item" in c.metadata.get("chwkit", {})}
+    for item in spec.items:
+        for lang in LANGS:
+            assert item.prompt[lang] in prompts[item.id], f"{item.id}: markdown lacks {lang} prompt"
+            assert item.hint[lang].strip()
+            for option in item.options:
+                assert option[lang] in prompts[item.id]
+    assert len({len(i.options) for i in spec.items if i.kind == "single"}) >= 1
+
+
+def test_answers_are_validated_plain_data():
+    spec = assessment_from_notebook(nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4))
+    single, multiple, numeric, short, _, reflection = spec.items
+    assert clean_answer(single, 1) == 1
+    assert clean_answer(multiple, (3, 0, 3)) == [0, 3]
+    assert clean_answer(numeric, " 1,5 ") == 1.5
+    assert clean_answer(numeric, "10") == 10
+    assert clean_answer(short, "  ") is None
+    assert clean_answer(reflection, "línea\r\notra\x00") == "línea\notra"
+    for item, bad in [
+        (single, "1"), (single, True), (single, 9), (multiple, [0, "1"]), (multiple, "0,1"),
+        (numeric, "diez"), (numeric, float("nan")), (numeric, 1e300), (short, "x" * 201),
+        (short, ["a"]), (reflection, "x" * 4001),
+    ]:
+        with pytest.raises(AnswerError):
+            clean_answer(item, bad)
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "while True:\n    pass",
+        "answer_q1 = __import__('os').system('true')",
+        "print('x' * 10_000_000)",
+        "import warnings; warnings.warn('boo')",
+        "answer_q1 = 1\nanswer_q2 = 2",
+        "answer_q1 = [i for i in range(3)]",
+        "answer_q1 = (",
+    ],
+)
+def test_answer_cells_holding_code_are_refused(source):
+    spec = assessment_from_notebook(nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4))
+    with pytest.raises(AnswerError):
+        parse_answer_cell(spec.items[0], source)
+
+
+def test_answer_cell_literals_read_back():
+    spec = assessment_from_notebook(nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4))
+    assert parse_answer_cell(spec.items[0], "answer_q1 = 2") == 2
+    assert parse_answer_cell(spec.items[5], "reflection_q6 = 'a \"b\"\\n'") == 'a "b"\n'
