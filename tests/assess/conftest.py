@@ -14,7 +14,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 ASSIGNMENT = "chw_role_check"
 # The key of chw_role_check, as its source notebook's solutions and hidden tests say.
-RIGHT = {"q1": 1, "q2": [0, 2, 3], "q3": 10, "q4": "Promotóra", "q5": 1, "q6": "Ayudé a una familia."}
+RIGHT = {
+    "q1": 1,
+    "q2": [0, 2, 3],
+    "q3": 10,
+    "q4": "Promotóra",
+    "q5": 1,
+    "q6": "Ayudé a una familia.",
+}
 WRONG = {"q1": 0, "q2": [0, 1], "q3": 12, "q4": "enfermera", "q5": 3}
 
 

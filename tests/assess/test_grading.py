@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import csv
 import html
-import re
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -79,7 +79,9 @@ def test_each_broken_submission_names_the_learner_and_the_problem(graded):
     assert any(m.startswith("learner .hidden:") and "not a valid learner id" in m for m in messages)
     assert any(m.startswith("learner a b:") for m in messages)
     for name, (_, expected) in WARNED.items():
-        assert any(str(w).startswith(f"learner {name}:") and expected in str(w) for w in graded.warnings)
+        assert any(
+            str(w).startswith(f"learner {name}:") and expected in str(w) for w in graded.warnings
+        )
     for name in CORPUS:
         assert not course.autograded_dir(name, ASSIGNMENT).exists()
 
@@ -98,7 +100,10 @@ def test_gradebook_matches_plain_nbgrader(graded, course_home, tmp_path):
     env["PATH"] = f"{os.path.dirname(sys.executable)}{os.pathsep}{env.get('PATH', '')}"
     run = subprocess.run(
         [os.path.join(os.path.dirname(sys.executable), "nbgrader"), "autograde", ASSIGNMENT],
-        cwd=REPO / "assessments", env=env, capture_output=True, text=True,
+        cwd=REPO / "assessments",
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 0, run.stderr[-2000:]
 
@@ -106,11 +111,15 @@ def test_gradebook_matches_plain_nbgrader(graded, course_home, tmp_path):
         with Gradebook(f"sqlite:///{db}", "chwkit") as gb:
             return {
                 (s.student.id, g.name): (g.auto_score, g.needs_manual_grade)
-                for s in gb.assignment_submissions(ASSIGNMENT) if s.student.id in GOOD
-                for nb in s.notebooks for g in nb.grades
+                for s in gb.assignment_submissions(ASSIGNMENT)
+                if s.student.id in GOOD
+                for nb in s.notebooks
+                for g in nb.grades
             }
 
-    assert cells(course_home / "course" / "gradebook.db") == cells(plain / "course" / "gradebook.db")
+    assert cells(course_home / "course" / "gradebook.db") == cells(
+        plain / "course" / "gradebook.db"
+    )
 
 
 def test_manual_grade_reaches_export_and_learner_feedback(graded):
@@ -141,9 +150,17 @@ def test_manual_grade_reaches_export_and_learner_feedback(graded):
 def test_learner_feedback_statuses(graded):
     data = read_feedback("g-wrong", ASSIGNMENT)
     status = {i["item"]: i["status"] for i in data["items"]}
-    assert status == {"q1": "incorrect", "q2": "incorrect", "q3": "incorrect",
-                      "q4": "incorrect", "q5": "incorrect", "q6": "unanswered"}
-    html_es = render_feedback(data, load_assessment(course.release_notebook(ASSIGNMENT)), "es", None)
+    assert status == {
+        "q1": "incorrect",
+        "q2": "incorrect",
+        "q3": "incorrect",
+        "q4": "incorrect",
+        "q5": "incorrect",
+        "q6": "unanswered",
+    }
+    html_es = render_feedback(
+        data, load_assessment(course.release_notebook(ASSIGNMENT)), "es", None
+    )
     assert "Puntaje: 0 de 8" in html_es and "Incorrecta" in html_es
 
 

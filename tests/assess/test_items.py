@@ -54,7 +54,11 @@ def test_both_languages_carry_the_same_items(path):
     spec = assessment_from_notebook(nb)
     for lang in LANGS:
         assert spec.title[lang].strip() and spec.intro[lang].strip()
-    prompts = {c.metadata["chwkit"]["item"]: c.source for c in nb.cells if "item" in c.metadata.get("chwkit", {})}
+    prompts = {
+        c.metadata["chwkit"]["item"]: c.source
+        for c in nb.cells
+        if "item" in c.metadata.get("chwkit", {})
+    }
     for item in spec.items:
         for lang in LANGS:
             assert item.prompt[lang] in prompts[item.id], f"{item.id}: markdown lacks {lang} prompt"
@@ -65,7 +69,9 @@ def test_both_languages_carry_the_same_items(path):
 
 
 def test_answers_are_validated_plain_data():
-    spec = assessment_from_notebook(nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4))
+    spec = assessment_from_notebook(
+        nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4)
+    )
     single, multiple, numeric, short, _, reflection = spec.items
     assert clean_answer(single, 1) == 1
     assert clean_answer(multiple, (3, 0, 3)) == [0, 3]
@@ -74,9 +80,17 @@ def test_answers_are_validated_plain_data():
     assert clean_answer(short, "  ") is None
     assert clean_answer(reflection, "línea\r\notra\x00") == "línea\notra"
     for item, bad in [
-        (single, "1"), (single, True), (single, 9), (multiple, [0, "1"]), (multiple, "0,1"),
-        (numeric, "diez"), (numeric, float("nan")), (numeric, 1e300), (short, "x" * 201),
-        (short, ["a"]), (reflection, "x" * 4001),
+        (single, "1"),
+        (single, True),
+        (single, 9),
+        (multiple, [0, "1"]),
+        (multiple, "0,1"),
+        (numeric, "diez"),
+        (numeric, float("nan")),
+        (numeric, 1e300),
+        (short, "x" * 201),
+        (short, ["a"]),
+        (reflection, "x" * 4001),
     ]:
         with pytest.raises(AnswerError):
             clean_answer(item, bad)
@@ -95,12 +109,16 @@ def test_answers_are_validated_plain_data():
     ],
 )
 def test_answer_cells_holding_code_are_refused(source):
-    spec = assessment_from_notebook(nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4))
+    spec = assessment_from_notebook(
+        nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4)
+    )
     with pytest.raises(AnswerError):
         parse_answer_cell(spec.items[0], source)
 
 
 def test_answer_cell_literals_read_back():
-    spec = assessment_from_notebook(nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4))
+    spec = assessment_from_notebook(
+        nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4)
+    )
     assert parse_answer_cell(spec.items[0], "answer_q1 = 2") == 2
     assert parse_answer_cell(spec.items[5], "reflection_q6 = 'a \"b\"\\n'") == 'a "b"\n'

@@ -44,9 +44,10 @@ def test_wrong_role_wrong_and_replaced_codes_are_refused(home):
 def test_path_like_and_odd_ids_are_rejected(home, bad):
     with pytest.raises(roster.RosterError):
         roster.add(bad)
-    assert not (home / "roster.json").exists() or bad not in json.loads(
-        (home / "roster.json").read_text()
-    )["people"]
+    assert (
+        not (home / "roster.json").exists()
+        or bad not in json.loads((home / "roster.json").read_text())["people"]
+    )
 
 
 def test_cli_add_import_list_reset(home, tmp_path, capsys):

@@ -28,7 +28,9 @@ def test_submission_is_release_with_literal_answers(course_home):
     stamp = (folder / "timestamp.txt").read_text()
     assert STAMP.match(stamp) and stamp == receipt.timestamp
     nb = nbformat.read(folder / f"{ASSIGNMENT}.ipynb", 4)
-    sources = {c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if "nbgrader" in c.metadata}
+    sources = {
+        c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if "nbgrader" in c.metadata
+    }
     assert sources["answer_q1"] == "answer_q1 = 1"
     assert sources["answer_q2"] == "answer_q2 = [0, 2, 3]"
     assert sources["answer_q4"] == "answer_q4 = 'Promotóra'"

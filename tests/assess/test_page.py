@@ -1,0 +1,75 @@
+"""The learner's assessment page without a browser: widget state and messages."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from chwkit import roster
+from chwkit.assess import course
+from chwkit.assess.page import AssessmentPage, parse_query
+
+from .conftest import ASSIGNMENT, add_learner
+
+
+def test_query_string_is_parsed_and_checked():
+    assert parse_query("a=chw_role_check&lang=en") == ("chw_role_check", "en")
+    assert parse_query("a=../../source/x&lang=fr") == (None, "es")
+    assert parse_query("") == (None, "es")
+
+
+def test_unknown_assessment_says_so_in_the_learners_language(course_home):
+    page = AssessmentPage()
+    page.ready("a=nope_check&lang=en")
+    assert "does not exist" in page.header.value
+    assert page.sign_in_box.layout.display == "none"
+
+
+def test_wrong_code_then_sign_in_answer_and_submit(course_home):
+    code = add_learner("w001")
+    page = AssessmentPage()
+    page.ready(f"a={ASSIGNMENT}&lang=es")
+    assert "Autoevaluación" in page.header.value
+    assert not page.sign_in("WXYZ-2345-6789")
+    assert "no es válido" in page.sign_in_message.value
+    assert not course.submitted_dir("w001", ASSIGNMENT).exists()
+    assert page.sign_in(code)
+    assert page.code.value == "", "the code is not kept in a widget"
+    assert page.form.layout.display is None and "w001" in page.who.value
+
+    page.items[0].set_value(1)
+    page.items[1].set_value([0, 2])
+    page.items[2].set_value("diez")
+    assert not page.submit()
+    assert "Pregunta 3" in page.message.value
+    assert not course.submitted_dir("w001", ASSIGNMENT).exists()
+
+    page.items[2].set_value("10")
+    page.items[5].set_value("<b>Mi reflexión</b>")
+    assert page.submit()
+    assert "¡Listo!" in page.message.value and "4 de 6" in page.message.value
+    page.lang = "en"
+    assert "Done!" in page.message.value and "Question 1" in page.items[0].prompt.value
+    assert page.items[0].input.options[1][0].startswith("A frontline health worker")
+
+
+def test_too_many_wrong_codes_are_slowed_down(course_home):
+    page = AssessmentPage()
+    page.ready(f"a={ASSIGNMENT}&lang=en")
+    for _ in range(5):
+        page.sign_in("AAAA-BBBB-CCCC")
+    code = roster.add("w002")
+    assert not page.sign_in(code)
+    assert "Too many tries" in page.sign_in_message.value
+
+
+@pytest.mark.parametrize("lang", ["es", "en"])
+def test_every_item_renders_in_both_languages(course_home, lang):
+    for assignment in course.ASSIGNMENTS:
+        page = AssessmentPage()
+        page.ready(f"a={assignment}&lang={lang}")
+        assert len(page.items) == 6
+        for widget in page.items:
+            assert html.escape(widget.item.prompt[lang]) in widget.prompt.value
+            assert widget.prompt.value and widget.instructions.value
