@@ -1,7 +1,7 @@
 """The forum recorder: the widget a facilitator uses in Voila to capture contributions.
 
     from chwkit.forum import Recorder
-    Recorder.open(session_id)        # the code cell of every session notebook
+    Recorder.for_session(session_id)   # the code cell of every session notebook
 
 The facilitator signs in with their access code (checked against the roster in the kernel),
 then adds, edits and withdraws contributions. Each save goes straight into the session
@@ -112,7 +112,7 @@ class Recorder(widgets.VBox):
         self._build()
 
     @classmethod
-    def open(cls, session_id: str, **kwargs) -> Recorder:
+    def for_session(cls, session_id: str, **kwargs) -> Recorder:
         """The recorder of ``<session_id>.ipynb`` in the kernel's folder (Voila's cwd)."""
         if os.environ.get("VOILA_PREHEAT") == "True":
             from voila.utils import wait_for_request

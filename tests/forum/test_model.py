@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import pytest
+
+from chwkit.forum.model import ForumValueError, make_session
+
+from .conftest import contribution
+
+
+@pytest.mark.parametrize("pseudonym", ["P07", "promotora-3", "ac_12"])
+def test_pseudonyms_with_a_digit_are_accepted(pseudonym):
+    assert contribution(pseudonym=pseudonym).pseudonym == pseudonym
+
+
+@pytest.mark.parametrize(
+    "pseudonym", ["Maria", "María López 1", "", "x" * 40 + "1", "../1", "<b>1</b>", None, 7]
+)
+def test_names_and_unsafe_pseudonyms_are_refused(pseudonym):
+    with pytest.raises(ForumValueError) as info:
+        contribution(pseudonym=pseudonym)
+    assert info.value.key == "forum.error.pseudonym"
+    assert "seudónimo" in info.value.message("es").lower()
+
+
+@pytest.mark.parametrize(
+    "changes, key",
+    [
+        ({"kind": "rumour"}, "forum.error.kind"),
+        ({"role": "admin"}, "forum.error.role"),
+        ({"themes": []}, "forum.error.themes"),
+        ({"themes": "em_housing"}, "forum.error.themes"),
+        ({"themes": ["em_nope"]}, "forum.error.unknown_theme"),
+        ({"language": "fr"}, "forum.error.language"),
+        ({"text": "   "}, "forum.error.text_empty"),
+        ({"text": "a" * 4001}, "forum.error.text_long"),
+        ({"consent": None}, "forum.error.consent"),
+        ({"consent": {"dataset": "yes", "quote": False, "share_outside": False}},
+         "forum.error.consent"),
+        ({"uuid": "not-a-uuid"}, "forum.error.uuid"),
+    ],
+)  # fmt: skip
+def test_bad_values_say_what_is_wrong(changes, key):
+    with pytest.raises(ForumValueError) as info:
+        contribution(**changes)
+    assert info.value.key == key
+
+
+def test_text_keeps_newlines_and_drops_control_characters():
+    c = contribution(text="uno\r\ndos\x00\x1b tres\n")
+    assert c.text == "uno\ndos tres"
+
+
+@pytest.mark.parametrize(
+    "args, key",
+    [
+        (("2026-13-01", "mission", "t", "fac-1"), "forum.error.date"),
+        (("05/11/2026", "mission", "t", "fac-1"), "forum.error.date"),
+        (("2026-11-05", "Mission St", "t", "fac-1"), "forum.error.site"),
+        (("2026-11-05", "../x", "t", "fac-1"), "forum.error.site"),
+        (("2026-11-05", "mission", "", "fac-1"), "forum.error.topic_empty"),
+        (("2026-11-05", "mission", "t", "a b"), "forum.error.facilitator"),
+        (("2026-11-05", "mission", "t", "fac-1", "fr"), "forum.error.language"),
+        (("2026-11-05", "mission", "t", "fac-1", "es", -3), "forum.error.attendance"),
+    ],
+)
+def test_bad_session_values_are_refused(args, key):
+    with pytest.raises(ForumValueError) as info:
+        make_session(*args)
+    assert info.value.key == key
