@@ -532,7 +532,13 @@ def _build(
 
     sessions, skip_files = [], []
     seen_sessions: dict[str, str] = {}
-    for path in files:
+
+    # A file named for its session wins over a copy under another name.
+    def named_right_first(path: Path):
+        session = index[path.name][1]
+        return (session is None or path.stem != session[0], path.name)
+
+    for path in sorted(files, key=named_right_first):
         _, session, counts, problems = index[path.name]
         report.problems.extend(problems)
         report.left_out.add(counts)
@@ -547,6 +553,7 @@ def _build(
             continue
         seen_sessions[session[0]] = path.name
         sessions.append(session)
+    sessions.sort()
     contribs = cached_c.sort_by([("_file", "ascending"), ("_cell", "ascending")])
     themes = cached_t.sort_by(
         [("_file", "ascending"), ("_cell", "ascending"), ("_pos", "ascending")]

@@ -122,6 +122,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
 # Case matters for the name itself: the honorific may be lowercase, the name is not.
 _NAME_LEAD = re.compile(rf"\b(?i:{_HONORIFIC}|{_INTRO})\s+(?:is\s+|es\s+)?$")
 _DIGIT = re.compile(r"\d")
+_HONORIFIC_WORD = re.compile(rf"(?i:{_HONORIFIC})")
 _STREET_WORD = re.compile(rf"\b(?i:{_STREET_ES})")
 _CAP_RUN = re.compile(rf"{_CAP_WORD}(?:\s+(?:de\s+(?:la\s+)?|del\s+)?{_CAP_WORD})*")
 _SENTENCE_END = re.compile(r"[.!?¿¡:;\n\"“«(]\s*$")
@@ -170,6 +171,8 @@ def _candidates(text: str):
     # Capitalised words in the middle of a sentence: likely a person's or a place's name.
     for m in _CAP_RUN.finditer(text):
         words = m.group(0).split()
+        if _HONORIFIC_WORD.fullmatch(words[-1]):
+            continue  # "La Sra" + ". Gómez": the name after the honorific is flagged instead
         if all(w.casefold() in ALLOWED_CAPITALISED for w in words if w not in ("de", "la", "del")):
             continue
         before = text[max(0, m.start() - 40) : m.start()]

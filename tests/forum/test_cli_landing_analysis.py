@@ -1,0 +1,116 @@
+"""``chwkit forum`` commands, the landing page entries and the analyst helpers."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chwkit.cli import main
+from chwkit.forum import landing_entries, load_dataset
+from chwkit.forum.analysis import DatasetMissing
+from chwkit.forum.sample import generate
+from chwkit.forum.session import save_contribution
+
+from .conftest import contribution
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_forum_new_creates_the_session(project, capsys):
+    args = ["forum", "new", "--date", "2026-11-05", "--site", "mission", "--topic", "Cobertura",
+            "--facilitator", "fac-1"]  # fmt: skip
+    assert main(args) == 0
+    assert (project / "forum_sessions" / "2026-11-05_mission.ipynb").is_file()
+    assert main(args) == 2
+    assert "already exists" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "flag, value, message",
+    [
+        ("--date", "2026-02-30", "is not valid: use YYYY-MM-DD"),
+        ("--site", "Mission District", "lowercase letters, digits and hyphens"),
+        ("--language", "fr", "use es or en"),
+        ("--facilitator", "a/b", "roster id"),
+    ],
+)
+def test_forum_new_explains_bad_values(project, capsys, flag, value, message):
+    args = {"--date": "2026-11-05", "--site": "mission", "--topic": "T", "--facilitator": "f1"}
+    args[flag] = value
+    argv = ["forum", "new", *[x for pair in args.items() for x in pair]]
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_forum_new_warns_about_a_facilitator_missing_from_the_roster(project, capsys):
+    from chwkit import roster
+
+    roster.add("fac-1", role="facilitator")
+    argv = ["forum", "new", "--date", "2026-11-05", "--site", "x1", "--topic", "T",
+            "--facilitator", "fac-9"]  # fmt: skip
+    assert main(argv) == 0
+    assert "fac-9 is not in the roster" in capsys.readouterr().err
+
+
+def test_forum_build_prints_the_summary(project, capsys):
+    generate(project / "forum_sessions", sessions=2, per_session=3)
+    assert main(["forum", "build", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "2 sessions" in out and "left out:" in out
+
+
+def test_landing_lists_sessions_as_links_newest_first(forum_dir):
+    generate(forum_dir, sessions=3, per_session=2)
+    entries = landing_entries("es")
+    assert [e["href"] for e in entries] == [
+        "voila/render/forum_sessions/2023-07-03_excelsior.ipynb?lang=es",
+        "voila/render/forum_sessions/2023-07-02_tenderloin.ipynb?lang=es",
+        "voila/render/forum_sessions/2023-07-01_mission.ipynb?lang=es",
+    ]
+    assert entries[0]["title"] == "Foro del 2023-07-03 (excelsior)"
+    assert "2 aportes" in entries[0]["meta"]
+    assert all("_template" not in e["href"] for e in entries)
+
+
+def test_analyst_helpers_on_a_built_dataset(forum_dir):
+    generate(forum_dir, sessions=9, per_session=10, seed=2)
+    save_contribution(
+        forum_dir / "2023-07-01_mission.ipynb",
+        contribution(
+            text="<script>alert(1)</script> el transporte falla", themes=["em_transportation"]
+        ),
+    )
+    from chwkit.forum.dataset import build
+
+    build(progress=False)
+    ds = load_dataset(lang="en")
+    hits = ds.search(theme="em_transportation", words="TRANSPORTE")
+    assert "<script>alert(1)</script> el transporte falla" in set(hits["text"])
+    assert "<script>alert" not in hits.to_html() and "&lt;script&gt;" in hits.to_html()
+    assert ds.theme_codes("em_access") >= {"em_access", "em_transportation"}
+    assert set(ds.search(theme="Social determinants")["themes"].dropna().str.cat())
+    import matplotlib
+
+    matplotlib.use("Agg")
+    assert ds.plot_kinds_over_time().get_title() == "Contributions per quarter, by kind"
+    ds.plot_themes_over_time()
+    ds.plot_by_site(by="parent")
+
+
+def test_load_dataset_says_when_there_is_none(project):
+    with pytest.raises(DatasetMissing, match="chwkit forum build"):
+        load_dataset()
+    sample = load_dataset(sample_if_missing=True)
+    assert sample.is_sample and len(sample.contributions) > 0
+
+
+@pytest.mark.parametrize(
+    "path", ["notebooks/forum_analysis.ipynb", "forum_sessions/_template.ipynb"]
+)
+def test_forum_notebooks_are_committed_without_outputs(path):
+    nb = json.loads((REPO / path).read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None

@@ -1,0 +1,147 @@
+"""The recorder widget without a browser: sign-in, identifier review, edit, withdraw."""
+
+from __future__ import annotations
+
+import pytest
+
+from chwkit.forum import recorder as recorder_mod
+from chwkit.forum.recorder import Recorder
+from chwkit.forum.session import contributions
+
+
+@pytest.fixture
+def rec(session_file, facilitator_code):
+    r = Recorder(session_file)
+    r.code.value = facilitator_code
+    r._on_signin()
+    assert r.person == "fac-1"
+    return r
+
+
+def fill(r: Recorder, text="Las familias esperan meses la renovación.", **consent):
+    r.pseudonym.value = "P12"
+    r.kind.value = "experience"
+    r.themes.value = ("em_coverage_enrollment", "wb_team")
+    r.text.value = text
+    for key, box in r.consent.items():
+        box.value = consent.get(key, key == "dataset")
+
+
+def test_wrong_or_learner_codes_do_not_sign_in(session_file, facilitator_code):
+    from chwkit import roster
+
+    learner_code = roster.add("p001", role="learner")
+    r = Recorder(session_file)
+    for code in ("", "XXXX-XXXX-XXXX", learner_code, "<script>"):
+        r.code.value = code
+        r._on_signin()
+        assert r.person == ""
+        assert "no es válido" in r.signin_message.value
+    assert r.main.layout.display == "none"
+
+
+def test_repeated_failures_lock_sign_in_for_a_while(session_file, facilitator_code, monkeypatch):
+    r = Recorder(session_file)
+    for _ in range(recorder_mod.MAX_FAILED_SIGNINS):
+        r.code.value = "XXXX-XXXX-XXXX"
+        r._on_signin()
+    r.code.value = facilitator_code
+    r._on_signin()
+    assert r.person == "" and "Espere" in r.signin_message.value
+
+
+def test_saving_before_sign_in_is_refused(session_file):
+    r = Recorder(session_file)
+    fill(r)
+    r._on_save()
+    assert contributions(session_file) == []
+    assert "Primero entre" in r.status.value
+
+
+def test_add_appears_in_the_notebook_and_the_list(rec, session_file):
+    fill(rec)
+    rec._on_save()
+    assert "Aporte guardado." in rec.status.value
+    [c] = contributions(session_file)
+    assert (c.pseudonym, c.kind, c.themes, c.recorded_by) == (
+        "P12", "experience", ("em_coverage_enrollment", "wb_team"), "fac-1")  # fmt: skip
+    assert c.consent.dataset and not c.consent.quote
+    assert not c.reviewed and c.flags == ()
+    assert len(rec.items.children) == 1 and rec.pseudonym.value == ""  # form reset
+
+
+def test_invalid_values_are_explained_in_the_sessions_language(rec, session_file):
+    fill(rec)
+    rec.pseudonym.value = "María"
+    rec._on_save()
+    assert "seudónimo" in rec.status.value and contributions(session_file) == []
+
+
+def test_identifiers_must_be_reviewed_before_saving(rec, session_file):
+    fill(rec, text="La Sra. Gómez llamó del 415-555-0134.")
+    assert rec.flags_box.layout.display is None
+    assert "número de teléfono" in rec.flags_html.value and "Sra. Gómez" in rec.flags_html.value
+    rec._on_save()
+    assert contributions(session_file) == []
+    rec.confirm.value = True
+    rec._on_save()
+    [c] = contributions(session_file)
+    assert c.reviewed and {f["kind"] for f in c.flags} == {"name", "phone"}
+
+
+def test_changing_the_text_asks_for_review_again(rec):
+    fill(rec, text="La Sra. Gómez llamó.")
+    rec.confirm.value = True
+    rec.text.value = "La Sra. Pérez llamó."
+    assert rec.confirm.value is False
+
+
+def test_edit_and_withdraw(rec, session_file):
+    fill(rec)
+    rec._on_save()
+    [c] = contributions(session_file)
+    rec.start_edit(c.uuid)
+    assert rec.text.value == c.text and rec.save_button.description == "Guardar los cambios"
+    rec.text.value = "Texto nuevo sin datos."
+    rec._on_save()
+    assert "Cambios guardados." in rec.status.value
+    [edited] = contributions(session_file)
+    assert edited.uuid == c.uuid and edited.text == "Texto nuevo sin datos."
+    rec.withdraw(c.uuid)
+    [gone] = contributions(session_file)
+    assert gone.withdrawn and gone.text == ""
+    assert "Retirado" in rec.items.children[0].children[0].value
+
+
+def test_list_is_read_fresh_from_the_notebook(session_file, facilitator_code):
+    one, two = Recorder(session_file), Recorder(session_file)
+    for r in (one, two):
+        r.code.value = facilitator_code
+        r._on_signin()
+    fill(one)
+    one._on_save()
+    two.refresh()
+    assert len(two.items.children) == 1
+
+
+def test_html_in_values_is_shown_as_text(rec):
+    fill(rec, text="<img src=x onerror=alert(1)> & <b>hola</b>")
+    rec._on_save()
+    shown = rec.items.children[0].children[0].value
+    assert "<img" not in shown and "&lt;img src=x onerror=alert(1)&gt; &amp; &lt;b&gt;" in shown
+
+
+def test_english_session_speaks_english(forum_dir, facilitator_code):
+    from chwkit.forum.model import make_session
+    from chwkit.forum.session import new_session
+
+    path = new_session(make_session("2026-11-07", "bayview", "Topic", "fac-1", "en"), forum_dir)
+    r = Recorder(path)
+    assert r.signin_button.description == "Sign in"
+    assert Recorder(path, lang="es").signin_button.description == "Entrar"
+
+
+def test_for_session_takes_the_page_language(session_file, monkeypatch):
+    monkeypatch.chdir(session_file.parent)
+    monkeypatch.setenv("QUERY_STRING", "lang=en")
+    assert Recorder.for_session(session_file.stem).lang == "en"
