@@ -86,23 +86,31 @@ def _kind_ok(kind: str, value: object) -> bool:
     return isinstance(value, str)
 
 
-def check_submission(folder: Path, assignment: str, release_nb, spec: Assessment):
-    """Problems that block grading, and warnings, for the submission in ``folder``."""
+def _read_stamp(folder: Path) -> tuple[str | None, str | None]:
+    """The submission's timestamp, or the problem with it (nbgrader crashes on a bad one)."""
     from nbgrader.utils import parse_utc
 
-    errors: list[str] = []
-    warnings: list[str] = []
-    stamp_file = folder / "timestamp.txt"
     try:
-        stamp = stamp_file.read_text(encoding="utf-8").strip()
+        stamp = (folder / "timestamp.txt").read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError):
-        return ["timestamp.txt is missing or unreadable"], warnings, None
+        return None, "timestamp.txt is missing or unreadable"
     try:
         parse_utc(stamp)
         datetime.strptime(stamp, TIMESTAMP_FORMAT)
     except (ValueError, OverflowError):
         shown = stamp[:40].encode("unicode_escape").decode("ascii")
-        return [f"timestamp.txt is malformed ({shown!r}); expected {TIMESTAMP_FORMAT}"], [], None
+        return None, f"timestamp.txt is malformed ({shown!r}); expected {TIMESTAMP_FORMAT}"
+    return stamp, None
+
+
+def check_submission(folder: Path, assignment: str, release_nb, spec: Assessment):
+    """Problems that block grading, and warnings, for the submission in ``folder``."""
+
+    errors: list[str] = []
+    warnings: list[str] = []
+    stamp, error = _read_stamp(folder)
+    if error:
+        return [error], warnings, None
     path = folder / f"{assignment}.ipynb"
     try:
         if path.stat().st_size > MAX_NOTEBOOK_BYTES:
@@ -187,8 +195,18 @@ def _autograde_in_scratch(job: dict) -> dict:
     from nbgrader.api import Gradebook
     from nbgrader.apps import NbGraderAPI
 
-    scratch = Path(job["scratch"])
     assignment, student = job["assignment"], job["student"]
+    # Copy the submission (under its lock) and check that very copy: what is checked is graded.
+    scratch = _prepare_scratch(Path(job["base"]), Path(job["template"]), student, assignment)
+    release_nb = nbformat.read(job["release"], as_version=4)
+    errors, warns, _stamp = check_submission(
+        scratch / "submitted" / student / assignment,
+        assignment,
+        release_nb,
+        assessment_from_notebook(release_nb),
+    )
+    if errors:
+        return {"student": student, "ok": False, "problems": errors, "warnings": warns}
     config = course.nbgrader_config(root=scratch)
     # The kernel's exit is not waited for: its outputs are already recorded (saves latency).
     config.Execute.shutdown_kernel = "immediate"
@@ -211,6 +229,7 @@ def _autograde_in_scratch(job: dict) -> dict:
     return {
         "student": student,
         "ok": True,
+        "warnings": warns,
         "timestamp": timestamp,
         "grades": grades,
         "comments": comments,
@@ -425,13 +444,9 @@ def grade(
         if name not in learners:
             report.problems.append(Problem(name, "not in the roster (chwkit roster add)"))
             continue
-        with FileLock(str(course.lock_file(name, assignment)), timeout=30):
-            errors, warns, stamp = check_submission(
-                entry / assignment, assignment, release_nb, spec
-            )
-        report.warnings += [Problem(name, w) for w in warns]
-        if errors:
-            report.problems += [Problem(name, f"{e}; not graded") for e in errors]
+        stamp, error = _read_stamp(entry / assignment)
+        if error:
+            report.problems.append(Problem(name, f"{error}; not graded"))
             continue
         from nbgrader.utils import parse_utc
 
@@ -451,7 +466,9 @@ def grade(
         _snapshot_gradebook(course.db_path(), template)
         jobs = [
             {
-                "scratch": str(_prepare_scratch(base, template, s, assignment)),
+                "base": str(base),
+                "template": str(template),
+                "release": str(release),
                 "assignment": assignment,
                 "student": s,
                 "html": html_feedback,
@@ -500,6 +517,10 @@ def _collect(results, gb, assignment: str, base: Path, report: Report, bar) -> N
     for result in results:
         student = result["student"]
         bar.update(1)
+        report.warnings += [Problem(student, w) for w in result.get("warnings", ())]
+        if result.get("problems"):
+            report.problems += [Problem(student, f"{e}; not graded") for e in result["problems"]]
+            continue
         if not result["ok"]:
             last = (result.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
             report.problems.append(Problem(student, f"nbgrader could not grade it: {last[0]}"))
