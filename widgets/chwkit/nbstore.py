@@ -40,10 +40,9 @@ def read(path: Path) -> nbformat.NotebookNode:
     """Read a notebook (version 4), raising NotebookStoreError with the file name on failure."""
     path = Path(path)
     try:
-        data = json.loads(path.read_bytes())
-        if not isinstance(data, dict) or data.get("nbformat") != 4:
+        nb = json.loads(path.read_bytes(), object_hook=nbformat.NotebookNode)
+        if not isinstance(nb, dict) or nb.get("nbformat") != 4:
             return nbformat.read(path, as_version=4)  # other versions: nbformat converts
-        nb = nbformat.from_dict(data)
         if not isinstance(nb.get("cells"), list) or not isinstance(nb.get("metadata"), dict):
             raise ValueError("not a notebook: it needs a list of cells and metadata")
         for cell in nb.cells:
@@ -103,11 +102,41 @@ def dumps(nb: nbformat.NotebookNode) -> str:
         version_minor=minor if isinstance(minor, int) and minor <= 5 else 5,
         name="fastjsonschema",
     )
+    cells = plain.get("cells")
+    if not isinstance(cells, list) or any(key < "cells" for key in plain):
+        _validate(validator, plain)
+        return json.dumps(plain, **_JSON)
+    # Cells seen before (same content, same schema) keep their checked, indented text: a
+    # save that adds one cell to a long notebook checks and pretty-prints only that cell.
+    keys = [json.dumps(cell, sort_keys=True, ensure_ascii=False) for cell in cells]
+    fresh = [cell for key, cell in zip(keys, cells, strict=True) if (minor, key) not in _CELLS]
+    _validate(validator, {**plain, "cells": fresh})
+    if len(_CELLS) > _CELL_CACHE_SIZE:
+        _CELLS.clear()
+    texts = []
+    for key, cell in zip(keys, cells, strict=True):
+        text = _CELLS.get((minor, key))
+        if text is None:
+            text = "  " + json.dumps(cell, **_JSON).replace("\n", "\n  ")
+            _CELLS[(minor, key)] = text
+        texts.append(text)
+    rest = json.dumps({k: v for k, v in plain.items() if k != "cells"}, **_JSON)
+    body = '"cells": []' if not cells else '"cells": [\n' + ",\n".join(texts) + "\n ]"
+    if rest == "{}":
+        return "{\n " + body + "\n}"
+    return "{\n " + body + ",\n" + rest[2:]
+
+
+_JSON = {"indent": 1, "sort_keys": True, "separators": (",", ": "), "ensure_ascii": False}
+_CELLS: dict[tuple, str] = {}
+_CELL_CACHE_SIZE = 20_000
+
+
+def _validate(validator, plain: dict) -> None:
     try:
         validator.validate(plain)
     except Exception as exc:  # the validator's own ValidationError
         raise NotebookStoreError(f"refusing to write an invalid notebook: {exc}") from exc
-    return json.dumps(plain, indent=1, sort_keys=True, separators=(",", ": "), ensure_ascii=False)
 
 
 def write_atomic(path: Path, nb: nbformat.NotebookNode) -> None:
