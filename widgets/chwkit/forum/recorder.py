@@ -172,9 +172,14 @@ class Recorder(widgets.VBox):
         self.form_heading = widgets.HTML()
         self.pseudonym = widgets.Text(placeholder="P07")
         self.pseudonym.add_class("chwkit-forum-pseudonym")
-        self.role = widgets.Dropdown(options=[(t(f"forum.role.{r}", L), r) for r in ROLES])
+        wide = {"width": "100%", "max_width": "32rem"}
+        self.role = widgets.Dropdown(
+            options=[(t(f"forum.role.{r}", L), r) for r in ROLES], layout=wide
+        )
         self.role.add_class("chwkit-forum-role")
-        self.kind = widgets.Dropdown(options=[(t(f"forum.kind.{k}", L), k) for k in KINDS])
+        self.kind = widgets.Dropdown(
+            options=[(t(f"forum.kind.{k}", L), k) for k in KINDS], layout=wide
+        )
         self.kind.add_class("chwkit-forum-kind")
         self.themes = widgets.SelectMultiple(
             options=[(self.book.group_label(c, L), c) for c in self.book.leaves()],
