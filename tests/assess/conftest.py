@@ -72,7 +72,7 @@ def secrets(assignment: str) -> tuple[str, ...]:
                 inside = True
             elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
                 inside = False
-            elif inside and line.strip():
-                found.append(line.strip())
+            elif inside and len(line.strip().strip(",\"'[]()")) >= 3:
+                found.append(line.strip().rstrip(","))  # a solution line or an accepted answer
     assert found
     return tuple(found)
