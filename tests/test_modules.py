@@ -91,7 +91,7 @@ def test_check_structure_flags_a_question_not_shown(tmp_path):
     folder = tmp_path / "tiny"
     write_module(folder, BASE_YAML, [md("# Uno", "es"), md("# One", "en")])
     problems = modules.check_structure(modules.ModuleSpec.load(folder))
-    assert any("shows questions [] " in p for p in problems)
+    assert any("shows questions [], module.yaml has ['q1']" in p for p in problems)
 
 
 def test_check_structure_flags_a_missing_english_twin(tmp_path):
