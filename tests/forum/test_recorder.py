@@ -145,3 +145,67 @@ def test_for_session_takes_the_page_language(session_file, monkeypatch):
     monkeypatch.chdir(session_file.parent)
     monkeypatch.setenv("QUERY_STRING", "lang=en")
     assert Recorder.for_session(session_file.stem).lang == "en"
+
+
+# -- failures are explained in the page's language, without server paths --------------------
+def _no_english_or_path(shown: str, session_file) -> None:
+    assert ".." not in shown
+    assert str(session_file.parent) not in shown and "/tmp" not in shown
+    for english in ("Could not", "contribution", "refresh the list", "Error", "Traceback"):
+        assert english not in shown
+
+
+def test_saving_an_edit_of_a_withdrawn_contribution_says_why_in_spanish(rec, session_file):
+    from chwkit.forum.session import withdraw_contribution
+
+    fill(rec)
+    rec._on_save()
+    [c] = contributions(session_file)
+    rec.start_edit(c.uuid)
+    withdraw_contribution(session_file, c.uuid)  # another facilitator, meanwhile
+    rec.text.value = "Texto corregido."
+    rec._on_save()
+    shown = rec.status.value
+    assert "No se pudo guardar. Ese aporte ya no está en el acta; actualice la lista." in shown, (
+        shown
+    )
+    _no_english_or_path(shown, session_file)
+
+
+def test_a_busy_session_says_so_in_spanish(rec, session_file, monkeypatch):
+    from chwkit import nbstore
+
+    monkeypatch.setattr(nbstore, "LOCK_TIMEOUT_S", 0.05)
+    fill(rec)
+    lock = nbstore.locked(session_file)  # held by someone else's save
+    with lock:
+        rec._on_save()
+    shown = rec.status.value
+    assert "No se pudo guardar. Otra persona está guardando en esta sesión" in shown, shown
+    _no_english_or_path(shown, session_file)
+    assert contributions(session_file) == []
+    rec._on_save()  # once the lock is free, the same form saves
+    assert "Aporte guardado." in rec.status.value
+
+
+def test_an_unreadable_notebook_gives_a_generic_reason_in_spanish(rec, session_file, capsys):
+    fill(rec)
+    session_file.write_text('{"cells": [', encoding="utf-8")  # broken by hand
+    rec._on_save()
+    shown = rec.status.value
+    assert "No se pudo leer o escribir el cuaderno de la sesión" in shown, shown
+    _no_english_or_path(shown, session_file)
+    assert str(session_file) in capsys.readouterr().err  # the details go to the kernel log
+
+
+def test_a_hand_broken_parameters_cell_is_explained_in_spanish(rec, session_file):
+    import json
+
+    nb = json.loads(session_file.read_text())
+    nb["cells"][1]["source"] = "date = '2026-11-05'\n"
+    session_file.write_text(json.dumps(nb), encoding="utf-8")
+    rec.attendance.value = 12
+    rec._on_attendance()
+    shown = rec.attendance_message.value
+    assert "celda 1: a la celda de parámetros le falta site, topic, facilitator" in shown, shown
+    _no_english_or_path(shown, session_file)

@@ -95,3 +95,81 @@ def test_session_notebook_runs_its_recorder(session_file, facilitator_code):
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs)
     assert not any(o.output_type == "error" for o in outputs)
+
+
+def test_session_errors_carry_a_catalog_key_shown_in_either_language(session_file):
+    with pytest.raises(SessionError) as caught:
+        withdraw_contribution(session_file, "0e6f8f5c-3c1b-4b47-9a39-3d51a1f0a111")
+    assert caught.value.key == "forum.error.not_found"
+    assert caught.value.message("es") == "Ese aporte ya no está en el acta; actualice la lista."
+    assert caught.value.message("en") == str(caught.value)
+
+
+def test_a_bad_value_in_the_parameters_cell_is_explained_in_spanish(forum_dir):
+    path = forum_dir / "2026-11-09_x.ipynb"
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell(
+        "date = '2026-02-30'\nsite = 'x'\ntopic = 'T'\nfacilitator = 'f'"
+    )
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [nbformat.v4.new_markdown_cell("# x"), cell]
+    nbformat.write(nb, path)
+    with pytest.raises(SessionError) as caught:
+        read_session(path)
+    assert caught.value.message("es") == (
+        "El cuaderno 2026-11-09_x.ipynb tiene un problema: celda 1: La fecha «2026-02-30» no es"
+        " válida: use AAAA-MM-DD, por ejemplo 2026-11-05. Avise a la coordinación."
+    )
+    assert "The date “2026-02-30” is not valid" in str(caught.value)
+
+
+def test_a_crash_while_creating_a_session_leaves_nothing_behind(forum_dir, monkeypatch):
+    from chwkit.forum import session as session_mod
+
+    real_write = session_mod._write_new
+    target = forum_dir / "2026-11-05_mission.ipynb"
+
+    def half_then_crash(handle, text):
+        handle.write(text[: len(text) // 2])
+        handle.flush()
+        assert not target.exists()  # nothing under the session's name while writing
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(session_mod, "_write_new", half_then_crash)
+    before = sorted(p.name for p in forum_dir.iterdir())
+    s = make_session("2026-11-05", "mission", "Cobertura", "fac-1")
+    with pytest.raises(OSError, match="No space left"):
+        new_session(s, forum_dir)
+    assert sorted(p.name for p in forum_dir.iterdir()) == before  # no target, no temp file
+
+    monkeypatch.setattr(session_mod, "_write_new", real_write)
+    path = new_session(s, forum_dir)  # the retry is not told "already exists"
+    assert path == target and read_session(path) == s
+    assert_valid_notebook(path)
+    assert sorted(p.name for p in forum_dir.iterdir()) == sorted([*before, target.name])
+
+
+def test_a_creator_killed_mid_write_leaves_no_session_file(forum_dir):
+    import multiprocessing
+    import os
+    import signal
+
+    from chwkit.forum import session as session_mod
+
+    def child():
+        def half_then_die(handle, text):
+            handle.write(text[: len(text) // 2])
+            handle.flush()
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        session_mod._write_new = half_then_die
+        new_session(make_session("2026-11-05", "mission", "Cobertura", "fac-1"), forum_dir)
+
+    proc = multiprocessing.get_context("fork").Process(target=child)
+    proc.start()
+    proc.join()
+    assert proc.exitcode == -signal.SIGKILL
+    assert not (forum_dir / "2026-11-05_mission.ipynb").exists()
+    # Only the killed writer's temporary file may remain; it blocks nothing.
+    path = new_session(make_session("2026-11-05", "mission", "Cobertura", "fac-1"), forum_dir)
+    assert read_session(path).topic == "Cobertura"

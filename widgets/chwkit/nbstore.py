@@ -156,24 +156,35 @@ def write_atomic(path: Path, nb: nbformat.NotebookNode) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-    # Make the rename itself durable.
+    fsync_dir(path.parent)  # make the rename itself durable
+
+
+def fsync_dir(folder: Path) -> None:
+    """Flush a folder's entries (a rename or a new link in it) to disk, where supported."""
     with contextlib.suppress(OSError):
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+        dir_fd = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
 
 
+def locked(path: Path, timeout: float | None = None) -> FileLock:
+    """The lock of ``path`` (a context manager); ``filelock.Timeout`` if it stays taken
+    longer than ``timeout`` seconds (default ``LOCK_TIMEOUT_S``)."""
+    timeout = LOCK_TIMEOUT_S if timeout is None else timeout
+    # A short poll: writers queue for milliseconds, not the default 50 ms per try.
+    return FileLock(str(lock_path(Path(path))), timeout=timeout, poll_interval=0.005)
+
+
 @contextlib.contextmanager
-def editing(path: Path, timeout: float = LOCK_TIMEOUT_S) -> Iterator[nbformat.NotebookNode]:
+def editing(path: Path, timeout: float | None = None) -> Iterator[nbformat.NotebookNode]:
     """Lock ``path``, yield its notebook for changes, then write it back atomically.
 
     If the body raises, nothing is written.
     """
     path = Path(path)
-    # A short poll: writers queue for milliseconds, not the default 50 ms per try.
-    with FileLock(str(lock_path(path)), timeout=timeout, poll_interval=0.005):
+    with locked(path, timeout):
         nb = read(path)
         yield nb
         write_atomic(path, nb)

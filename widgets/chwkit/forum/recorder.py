@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -21,6 +22,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import ipywidgets as widgets
+from filelock import Timeout as FileLockTimeout
 from traitlets import Unicode
 
 from .. import nbstore, paths
@@ -78,6 +80,21 @@ def default_verifier(code: str, role: str | None = None):
 
 def _msg(text: str, kind: str = "ok") -> str:
     return f'<p class="chwkit-forum-{kind}" role="status">{html.escape(text)}</p>'
+
+
+def failure_reason(exc: BaseException, lang: str) -> str:
+    """Why a save failed, in ``lang``, without server paths or Python's words.
+
+    Errors that carry a catalog key say what they say; a lock held too long says the session
+    is busy; anything else from storage (nbstore, the file system) gets a generic reason and
+    its details go to the kernel's log only.
+    """
+    if isinstance(exc, SessionError | ForumValueError):
+        return exc.message(lang)
+    if isinstance(exc, FileLockTimeout):
+        return t("forum.error.busy", lang)
+    print(f"chwkit forum recorder: save failed: {exc!r}", file=sys.stderr)
+    return t("forum.error.storage", lang)
 
 
 def _label(text: str) -> widgets.HTML:
@@ -468,12 +485,16 @@ class Recorder(widgets.VBox):
         was_edit = self.editing is not None
         try:
             save_contribution(self.path, c, self.book)
-        except (SessionError, nbstore.NotebookStoreError, OSError, TimeoutError) as exc:
-            self.status.value = _msg(t("forum.save_failed", L, reason=str(exc)[:200]), "error")
+        except (SessionError, nbstore.NotebookStoreError, OSError) as exc:
+            self._fail(self.status, exc)
             return
         self._reset_form()
         self.status.value = _msg(t("forum.updated" if was_edit else "forum.saved", L))
         self.refresh()
+
+    def _fail(self, where: widgets.HTML, exc: BaseException) -> None:
+        reason = failure_reason(exc, self.lang)
+        where.value = _msg(t("forum.save_failed", self.lang, reason=reason), "error")
 
     def withdraw(self, uuid: str) -> None:
         L = self.lang
@@ -482,8 +503,8 @@ class Recorder(widgets.VBox):
             return
         try:
             withdraw_contribution(self.path, uuid, self.book)
-        except (SessionError, nbstore.NotebookStoreError, OSError, TimeoutError) as exc:
-            self.status.value = _msg(t("forum.save_failed", L, reason=str(exc)[:200]), "error")
+        except (SessionError, nbstore.NotebookStoreError, OSError) as exc:
+            self._fail(self.status, exc)
             return
         if self.editing and self.editing.uuid == uuid:
             self._reset_form()
@@ -499,10 +520,8 @@ class Recorder(widgets.VBox):
         except ForumValueError as exc:
             self.attendance_message.value = _msg(exc.message(L), "error")
             return
-        except (SessionError, nbstore.NotebookStoreError, OSError, TimeoutError) as exc:
-            self.attendance_message.value = _msg(
-                t("forum.save_failed", L, reason=str(exc)[:200]), "error"
-            )
+        except (SessionError, nbstore.NotebookStoreError, OSError) as exc:
+            self._fail(self.attendance_message, exc)
             return
         self.attendance_message.value = _msg(
             t("forum.attendance_saved", L, count=self.session.attendance)

@@ -13,10 +13,13 @@ problems by file and cell instead of raising.
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import html
 import json
+import os
 import re
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,7 +46,25 @@ _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$!])")
 
 
 class SessionError(ValueError):
-    """A session notebook cannot be created, read or changed; the message names the file."""
+    """A session notebook cannot be created, read or changed.
+
+    Like ``ForumValueError`` it carries a catalog key and its values, so the recorder says
+    what is wrong in the page's language; ``str()`` is the English text (logs, the CLI).
+    A value that is itself such an error (it has ``message(lang)``) is shown in that language.
+    """
+
+    def __init__(self, key: str, **values: object):
+        self.key = key
+        self.values = values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        # A nested message goes mid-sentence: its closing period is the outer one's.
+        values = {
+            name: value.message(lang).rstrip(".") if hasattr(value, "message") else value
+            for name, value in self.values.items()
+        }
+        return t(self.key, lang, **values)
 
 
 # -- markdown -----------------------------------------------------------------------------------
@@ -98,7 +119,7 @@ def parse_parameters(source: str) -> dict:
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        raise SessionError(f"the parameters cell is not valid Python: {exc.msg}") from None
+        raise SessionError("forum.error.parameters_syntax", line=exc.lineno or 1) from None
     for node in tree.body:
         if (
             isinstance(node, ast.Assign)
@@ -136,11 +157,11 @@ def find_parameters_cell(cells: list) -> int | None:
 def session_from_cells(cells: list) -> Session:
     index = find_parameters_cell(cells)
     if index is None:
-        raise SessionError("no parameters cell (a code cell tagged 'parameters')")
+        raise SessionError("forum.error.no_parameters")
     values = parse_parameters(_source(cells[index]))
     missing = [n for n in ("date", "site", "topic", "facilitator") if n not in values]
     if missing:
-        raise SessionError(f"cell {index}: the parameters cell lacks {', '.join(missing)}")
+        raise SessionError("forum.error.parameters_missing", cell=index, names=", ".join(missing))
     try:
         return make_session(
             values["date"],
@@ -151,7 +172,7 @@ def session_from_cells(cells: list) -> Session:
             values.get("attendance"),
         )
     except ForumValueError as exc:
-        raise SessionError(f"cell {index}: {exc}") from None
+        raise SessionError("forum.error.parameters_value", cell=index, reason=exc) from None
 
 
 def contribution_data(cell: object) -> dict | None:
@@ -177,7 +198,8 @@ class SessionRecord:
     session: Session | None = None
     # (cell index, raw contribution dict) in notebook order
     contributions: list[tuple[int, dict]] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # English, by file and cell (logs)
+    error: SessionError | None = None  # why ``session`` is None, for a page in any language
 
 
 def read_session_file(path: Path) -> SessionRecord:
@@ -188,15 +210,18 @@ def read_session_file(path: Path) -> SessionRecord:
         raw = json.loads(path.read_bytes())
     except (OSError, ValueError) as exc:
         record.problems.append(f"{path.name}: not a readable notebook ({exc})")
+        record.error = SessionError("forum.error.not_a_notebook", name=path.name)
         return record
     cells = raw.get("cells") if isinstance(raw, dict) else None
     if not isinstance(cells, list):
         record.problems.append(f"{path.name}: not a notebook (no list of cells)")
+        record.error = SessionError("forum.error.not_a_notebook", name=path.name)
         return record
     try:
         record.session = session_from_cells(cells)
     except SessionError as exc:
         record.problems.append(f"{path.name}: {exc}")
+        record.error = SessionError("forum.error.in_file", name=path.name, reason=exc)
         return record
     for index, cell in enumerate(cells):
         data = contribution_data(cell)
@@ -209,7 +234,7 @@ def read_session(path: Path) -> Session:
     """The session's values, or SessionError naming the file."""
     record = read_session_file(path)
     if record.session is None:
-        raise SessionError("; ".join(record.problems))
+        raise record.error or SessionError("forum.error.not_a_notebook", name=path.name)
     return record.session
 
 
@@ -220,7 +245,7 @@ def template_path() -> Path:
 
 def session_path(session_id: str, folder: Path | None = None) -> Path:
     if not (SESSION_ID.match(session_id) or session_id == TEMPLATE_NAME[:-6]):
-        raise SessionError(f"invalid session id {session_id!r}")
+        raise SessionError("forum.error.session_id", value=str(session_id)[:60])
     return (folder or paths.forum_dir()) / f"{session_id}.ipynb"
 
 
@@ -253,23 +278,51 @@ def session_notebook(session: Session, template: nbformat.NotebookNode) -> nbfor
 def read_template(path: Path | None = None) -> nbformat.NotebookNode:
     path = Path(path or template_path())
     if not path.is_file():
-        raise SessionError(f"{path}: the forum template is missing")
+        raise SessionError("forum.error.template_missing", path=str(path))
     return nbstore.read(path)
 
 
 def new_session(session: Session, folder: Path | None = None, template: Path | None = None) -> Path:
-    """Write ``<folder>/<date>_<site>.ipynb`` from the template, in the session's language."""
+    """Write ``<folder>/<date>_<site>.ipynb`` from the template, in the session's language.
+
+    The notebook is written whole to a temporary file, fsynced, then hard-linked to its name:
+    the link fails if the session exists (two people creating it at once cannot both win), and
+    the name never points at a half-written notebook, so a crash leaves nothing to block a retry.
+    """
     folder = Path(folder or paths.forum_dir())
     nb = session_notebook(session, read_template(template or folder / TEMPLATE_NAME))
     target = session_path(session.id, folder)
     folder.mkdir(parents=True, exist_ok=True)
+    if target.exists():
+        raise SessionError("forum.error.duplicate_session", name=target.name)
+    text = nbstore.dumps(nb) + "\n"
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=folder)
     try:
-        # "x": two people creating the same session at once cannot both win.
-        with open(target, "x", encoding="utf-8") as handle:
-            handle.write(nbstore.dumps(nb) + "\n")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            _write_new(handle, text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(tmp, target)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: claim the name under the lock
+            with nbstore.locked(target):
+                if target.exists():
+                    raise FileExistsError(target) from None
+                os.replace(tmp, target)
     except FileExistsError:
-        raise SessionError(t("forum.error.duplicate_session", "en", name=target.name)) from None
+        raise SessionError("forum.error.duplicate_session", name=target.name) from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+    nbstore.fsync_dir(folder)
     return target
+
+
+def _write_new(handle, text: str) -> None:
+    """Write a new session's text (a seam for the test that fails a write midway)."""
+    handle.write(text)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -300,7 +353,7 @@ def save_contribution(path: Path, c: Contribution, book: Codebook | None = None)
         if index is not None:
             old = contribution_data(nb.cells[index]) or {}
             if old.get("withdrawn") is True:
-                raise SessionError(t("forum.error.not_found", "en"))
+                raise SessionError("forum.error.not_found")
             created = old.get("created") if isinstance(old.get("created"), str) else None
             c = _with_times(c, created or c.created or now_iso(), now_iso(), old)
             nb.cells[index] = _new_cell(c, session.language, book)
@@ -327,7 +380,7 @@ def withdraw_contribution(path: Path, uuid: str, book: Codebook | None = None) -
         session = session_from_cells(nb.cells)
         index = _find(nb.cells, uuid)
         if index is None:
-            raise SessionError(t("forum.error.not_found", "en"))
+            raise SessionError("forum.error.not_found")
         data = dict(contribution_data(nb.cells[index]) or {})
         data.update(text="", withdrawn=True, flags=[])
         try:
