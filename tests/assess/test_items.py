@@ -65,7 +65,77 @@ def test_both_languages_carry_the_same_items(path):
             assert item.hint[lang].strip()
             for option in item.options:
                 assert option[lang] in prompts[item.id]
-    assert len({len(i.options) for i in spec.items if i.kind == "single"}) >= 1
+    # A choice's visible test checks the very range of options the learner is shown.
+    tests = {
+        c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if "nbgrader" in c.metadata
+    }
+    singles = [i for i in spec.items if i.kind == "single"]
+    assert singles
+    for item in singles:
+        assert f"0 <= {item.var} < {len(item.options)}" in tests[f"test_{item.id}"], item.id
+
+
+def _run_checks(nb, answers: dict) -> dict[str, bool]:
+    """Run the setup cell, then each autograded item's visible and hidden tests on ``answers``
+    (item id -> value), as nbgrader would; which items pass."""
+    cells = {
+        c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if "nbgrader" in c.metadata
+    }
+    spec = assessment_from_notebook(nb)
+    namespace: dict = {}
+    exec(cells.get("setup", ""), namespace)  # noqa: S102 - the project's own source notebook
+    passed = {}
+    for item in spec.items:
+        if item.manual:
+            continue
+        namespace[item.var] = answers.get(item.id)
+        try:
+            exec(cells[f"test_{item.id}"], namespace)  # noqa: S102
+        except AssertionError:
+            passed[item.id] = False
+        else:
+            passed[item.id] = True
+    return passed
+
+
+def _solution(nb) -> dict:
+    spec = assessment_from_notebook(nb)
+    cells = {
+        c.metadata["nbgrader"]["grade_id"]: c.source for c in nb.cells if "nbgrader" in c.metadata
+    }
+    answers = {}
+    for item in spec.items:
+        namespace: dict = {}
+        exec(cells[item.var], namespace)  # noqa: S102 - sets the variable to the solution
+        answers[item.id] = namespace[item.var]
+    return answers
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.parent.name)
+def test_the_solution_passes_every_test_and_a_wrong_answer_fails(path):
+    nb = nbformat.read(path, 4)
+    solution = _solution(nb)
+    assert all(_run_checks(nb, solution).values())
+    assert not any(_run_checks(nb, {}).values()), "an unanswered item must score 0"
+
+
+@pytest.mark.parametrize(
+    "answer, accepted",
+    [
+        ("promotora", True),
+        ("Promotóra!", True),
+        ("Promotora de salud", True),
+        ("promotor de salud", True),
+        ("promotoras de salud", True),
+        ("Promotores de Salud", True),
+        ("enfermera", False),
+        ("trabajadora de salud", False),
+        ("de salud", False),
+    ],
+)
+def test_chw_role_short_answer_accepts_what_promotoras_write(answer, accepted):
+    nb = nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4)
+    assert _run_checks(nb, {**_solution(nb), "q4": answer})["q4"] is accepted
 
 
 def test_answers_are_validated_plain_data():
