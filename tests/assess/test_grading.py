@@ -23,10 +23,16 @@ from chwkit.assess.submit import submit, write_submission
 from chwkit.grading import grade
 
 from .conftest import ASSIGNMENT, REPO, RIGHT, WRONG, add_learner, secrets
-from .corpus import CORPUS, WARNED
+from .corpus import CORPUS, PWNED, WARNED
 
 pytestmark = pytest.mark.nbgrader
-GOOD = {"g-right": (RIGHT, 6.0), "g-wrong": (WRONG, 0.0), "c-types": (RIGHT, 5.0)}
+GOOD = {
+    "g-right": (RIGHT, 6.0),
+    "g-wrong": (WRONG, 0.0),
+    "c-types": (RIGHT, 5.0),
+    "g-salud": ({**RIGHT, "q4": "Promotora de Salud"}, 6.0),  # what many CHWs write
+}
+CRASHED = "c-crash"  # its worker fails (a dangling link in the folder): reported, not fatal
 
 
 def tree_state(path):
@@ -48,9 +54,13 @@ def graded(course_home, tmp_path_factory):
         shutil.copytree(course.submitted_dir("g-wrong", ASSIGNMENT), folder)
     with pytest.raises(roster.RosterError):
         write_submission("../x", ASSIGNMENT, release_nb)
+    submit(ASSIGNMENT, add_learner(CRASHED), RIGHT)
+    (course.submitted_dir(CRASHED, ASSIGNMENT) / "notes.txt").symlink_to(course_home / "gone")
 
     cwd = tmp_path_factory.mktemp("cwd")
     before = tree_state(REPO / "assessments")
+    repo_root = sorted(os.listdir(REPO))
+    assert not any(p.exists() for p in PWNED)
     old = os.getcwd()
     os.chdir(cwd)
     try:
@@ -59,7 +69,12 @@ def graded(course_home, tmp_path_factory):
         os.chdir(old)
     assert not any(cwd.iterdir()), "grading wrote into the working directory"
     assert tree_state(REPO / "assessments") == before, "grading wrote into assessments/"
-    assert not (course_home.parent / "x").exists()
+    assert sorted(os.listdir(REPO)) == repo_root, "grading wrote into the repository root"
+    assert not [p for p in PWNED if p.exists()], "a learner's code ran"
+    # `../x` would have landed at course/x (submitted/../x): nothing may be there.
+    landing = course.submitted_dir("../x", ASSIGNMENT).resolve().parent
+    assert landing == (course_home / "course" / "x").resolve()
+    assert not landing.exists()
     return report
 
 
@@ -78,11 +93,16 @@ def test_each_broken_submission_names_the_learner_and_the_problem(graded):
     assert any(m.startswith("learner ghost:") and "roster" in m for m in messages)
     assert any(m.startswith("learner .hidden:") and "not a valid learner id" in m for m in messages)
     assert any(m.startswith("learner a b:") for m in messages)
+    assert any(
+        m.startswith(f"learner {CRASHED}:") and "grading stopped with an error" in m
+        for m in messages
+    ), messages
+    assert not any(m.startswith("learner ?") for m in messages)
     for name, (_, expected) in WARNED.items():
         assert any(
             str(w).startswith(f"learner {name}:") and expected in str(w) for w in graded.warnings
         )
-    for name in CORPUS:
+    for name in [*CORPUS, CRASHED]:
         assert not course.autograded_dir(name, ASSIGNMENT).exists()
 
 
@@ -128,6 +148,7 @@ def test_manual_grade_reaches_export_and_learner_feedback(graded):
     with Gradebook(course.db_url(), course.COURSE_ID) as gb:
         g = gb.find_grade("reflection_q6", ASSIGNMENT, ASSIGNMENT, "g-right")
         g.manual_score = 2
+        g.needs_manual_grade = False  # as formgrader does when a score is entered
         c = gb.find_comment("reflection_q6", ASSIGNMENT, ASSIGNMENT, "g-right")
         c.manual_comment = "¡Muy bien! <script>alert(1)</script>"
         gb.db.commit()

@@ -9,9 +9,14 @@ merges each result into the course gradebook through nbgrader's API, one at a ti
 the rule nbgrader's ``SaveAutoGrades`` applies, so the scores are exactly nbgrader's.
 
 Before anything runs, each submission is checked against the release notebook: a folder
-that is not a learner id, unreadable JSON, a malformed timestamp, deleted, duplicated or
-renamed cells, or an answer cell holding code instead of data is reported (naming the learner
-and the problem) and left ungraded; every other learner is graded.
+that is not a learner id, unreadable JSON, a malformed timestamp, deleted, duplicated,
+renamed or moved cells, an extra code cell, an edited setup or test cell, or an answer cell
+holding code instead of data is reported (naming the learner and the problem) and left
+ungraded; every other learner is graded. So the only code nbgrader runs is the released
+notebook's own, with plain-data answers.
+
+One ``chwkit grade`` runs at a time per course (a lock file); a second one stops at once
+with a message.
 """
 
 from __future__ import annotations
@@ -41,7 +46,14 @@ MAX_NOTEBOOK_BYTES = 2_000_000
 
 
 class GradingError(RuntimeError):
-    """The assignment cannot be graded at all (not released, no gradebook entry)."""
+    """The assignment cannot be graded at all (not released, no gradebook entry, busy)."""
+
+
+def grade_lock_file() -> Path:
+    """Held for the whole of a ``chwkit grade`` run: one run at a time per course."""
+    folder = course.course_dir() / ".locks"
+    folder.mkdir(exist_ok=True)
+    return folder / "grade.lock"  # learners' locks are <id>.<assignment>.lock
 
 
 @dataclass
@@ -65,13 +77,15 @@ class Report:
 
 
 # -- checking submissions -----------------------------------------------------------------------
+def _grade_id(cell) -> str | None:
+    """The cell's nbgrader id (None if it has none, or a tampered, non-text one)."""
+    meta = cell.get("metadata", {}).get("nbgrader")
+    grade_id = meta.get("grade_id") if isinstance(meta, dict) else None
+    return grade_id if isinstance(grade_id, str) and grade_id else None
+
+
 def _grade_ids(nb) -> list[str]:
-    return [
-        c.metadata["nbgrader"]["grade_id"]
-        for c in nb.cells
-        if isinstance(c.get("metadata", {}).get("nbgrader"), dict)
-        and c.metadata["nbgrader"].get("grade_id")
-    ]
+    return [grade_id for grade_id in map(_grade_id, nb.cells) if grade_id]
 
 
 def _kind_ok(kind: str, value: object) -> bool:
@@ -138,24 +152,33 @@ def check_submission(folder: Path, assignment: str, release_nb, spec: Assessment
     if errors:
         return errors, warnings, stamp
 
-    release_types = {
-        c.metadata["nbgrader"]["grade_id"]: c.cell_type
-        for c in release_nb.cells
-        if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-    }
+    release_cells = {_grade_id(c): c for c in release_nb.cells if _grade_id(c)}
     by_var = {item.var: item for item in spec.items}
-    for cell in nb.cells:
-        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    for index, cell in enumerate(nb.cells, start=1):
+        grade_id = _grade_id(cell)
         if not grade_id:
+            if cell.cell_type == "code":  # nbgrader would run it as it stands
+                errors.append(
+                    f"cell {index} is an extra code cell, not in the released assessment "
+                    "(nbgrader would run it)"
+                )
             continue
-        if cell.cell_type != release_types[grade_id]:
+        released = release_cells[grade_id]
+        if cell.cell_type != released.cell_type:
             errors.append(f"cell {grade_id!r} changed type to {cell.cell_type}")
             continue
+        if cell.cell_type != "code":
+            continue  # markdown never runs; nbgrader restores locked text itself
+        if cell.metadata.get("nbgrader") != released.metadata.get("nbgrader"):
+            errors.append(f"cell {grade_id!r} has changed nbgrader settings")
+            continue
         item = by_var.get(grade_id)
-        if item is None:
+        if item is None:  # setup and test cells: exactly as released
+            if cell.source != released.source:
+                errors.append(f"cell {grade_id!r} was edited (it must stay as released)")
             continue
         source = cell.source
-        if source == _release_source(release_nb, grade_id):
+        if source == released.source:
             continue  # unanswered: the release cell as issued
         try:
             value = parse_answer_cell(item, source)
@@ -167,6 +190,10 @@ def check_submission(folder: Path, assignment: str, release_nb, spec: Assessment
                 f"item {item.id}: the answer is {type(value).__name__}, not a {item.kind} "
                 "answer (it scores 0)"
             )
+    # Every code cell is a released one, once each: it must also run in the released order.
+    order = [_grade_id(c) for c in nb.cells if c.cell_type == "code"]
+    if not errors and order != [_grade_id(c) for c in release_nb.cells if c.cell_type == "code"]:
+        errors.append("the code cells are not in the released order (moved cells)")
     if not errors and nb.metadata.get("kernelspec", {}).get("name") != release_nb.metadata.get(
         "kernelspec", {}
     ).get("name"):
@@ -330,9 +357,12 @@ def learner_feedback(gb, assignment: str, student: str, spec: Assessment, releas
         score = grade.score if grade is not None else None
         if grade is None:
             status = "pending"
-        elif item.manual and grade.manual_score is None and not answered.get(item.id, False):
+        elif item.manual and not answered.get(item.id, False):
             status = "unanswered"
-        elif item.manual and grade.manual_score is None:
+            score = grade.auto_score  # not the manual score an earlier answer may have had
+        elif item.manual and (grade.manual_score is None or grade.needs_manual_grade):
+            # Not graded yet, or resubmitted since (nbgrader flags it for review again): the
+            # manual score of the earlier answer is not this answer's.
             status = "pending"
         elif not item.manual and not answered.get(item.id, True):
             status = "unanswered"
@@ -346,7 +376,7 @@ def learner_feedback(gb, assignment: str, student: str, spec: Assessment, releas
             {
                 "item": item.id,
                 "status": status,
-                "score": score if status != "pending" else None,
+                "score": None if status == "pending" else score,
                 "max_score": item.points,
                 "comment": (comment.manual_comment or "")[:2000] if comment else "",
             }
@@ -394,6 +424,32 @@ def grade(
     ``html_feedback`` also makes nbgrader's HTML feedback pages (hidden tests stripped), for
     trainers who hand feedback out as files; it costs about as much as autograding.
     """
+    from filelock import Timeout
+
+    course.check_assignment_id(assignment)
+    course.ensure_course()
+    lock = FileLock(str(grade_lock_file()), timeout=0)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise GradingError(
+            "another `chwkit grade` is running on this course; wait for it to finish, then "
+            f"run this again (lock: {grade_lock_file()})"
+        ) from None
+    try:
+        return _grade(assignment, workers, progress, force, export, html_feedback)
+    finally:
+        lock.release()
+
+
+def _grade(
+    assignment: str,
+    workers: int | None,
+    progress: bool,
+    force: bool,
+    export: Path | None,
+    html_feedback: bool,
+) -> Report:
     import warnings
 
     from nbgrader.api import MissingEntry
@@ -481,12 +537,12 @@ def grade(
         )
         with course.gradebook(root) as gb:
             if workers == 1:
-                results = (_autograde_in_scratch(job) for job in jobs)
+                results = (_run_here(job) for job in jobs)
                 _collect(results, gb, assignment, base, report, bar)
             else:
                 with ProcessPoolExecutor(max_workers=workers) as pool:
-                    futures = [pool.submit(_autograde_in_scratch, job) for job in jobs]
-                    results = (_result_of(f) for f in as_completed(futures))
+                    futures = {pool.submit(_autograde_in_scratch, j): j["student"] for j in jobs}
+                    results = (_result_of(f, futures[f]) for f in as_completed(futures))
                     _collect(results, gb, assignment, base, report, bar)
         bar.close()
     finally:
@@ -506,11 +562,24 @@ def grade(
     return report
 
 
-def _result_of(future) -> dict:
+def _failed(student: str, exc: BaseException) -> dict:
+    reason = (str(exc).strip().splitlines() or [""])[0][:300]
+    return {"student": student, "ok": False, "crashed": f"{type(exc).__name__}: {reason}"}
+
+
+def _run_here(job: dict) -> dict:
+    """One worker's job in this process (``--workers 1``); a failure is that learner's only."""
+    try:
+        return _autograde_in_scratch(job)
+    except Exception as exc:
+        return _failed(job["student"], exc)
+
+
+def _result_of(future, student: str) -> dict:
     try:
         return future.result()
-    except Exception as exc:  # a worker died: report it, keep going
-        return {"student": "?", "ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    except Exception as exc:  # the worker raised or died: report it for its learner, go on
+        return _failed(student, exc)
 
 
 def _collect(results, gb, assignment: str, base: Path, report: Report, bar) -> None:
@@ -520,6 +589,11 @@ def _collect(results, gb, assignment: str, base: Path, report: Report, bar) -> N
         report.warnings += [Problem(student, w) for w in result.get("warnings", ())]
         if result.get("problems"):
             report.problems += [Problem(student, f"{e}; not graded") for e in result["problems"]]
+            continue
+        if result.get("crashed"):
+            report.problems.append(
+                Problem(student, f"grading stopped with an error: {result['crashed']}; not graded")
+            )
             continue
         if not result["ok"]:
             last = (result.get("error") or "").strip().splitlines()[-1:] or ["unknown error"]
