@@ -86,3 +86,41 @@ def test_cli_add_import_list_reset(home, tmp_path, capsys):
     with Gradebook(f"sqlite:///{home / 'course' / 'gradebook.db'}", "chwkit") as gb:
         students = {s.id: s.first_name for s in gb.students}
     assert students == {"p001": "Ana", "p002": None, "p003": "Bea"}  # learners only
+
+
+def _break_gradebook(home):
+    """A folder where the gradebook file belongs: nbgrader's sqlite cannot open it."""
+    (home / "course").mkdir(parents=True, exist_ok=True)
+    (home / "course" / "gradebook.db").mkdir()
+
+
+def test_no_code_is_issued_when_the_gradebook_cannot_be_written(home, tmp_path, capsys):
+    _break_gradebook(home)
+    assert main(["roster", "add", "p001"]) == 2
+    out, err = capsys.readouterr()
+    assert "gradebook" in err and "no code was issued" in err and out == ""
+    assert roster.get("p001") is None, "a code was issued and never shown"
+
+    csv_in = tmp_path / "people.csv"
+    csv_in.write_text("id\np002\np003\n")
+    codes = tmp_path / "codes.csv"
+    assert main(["roster", "import", str(csv_in), "--codes", str(codes)]) == 2
+    assert "no code was issued" in capsys.readouterr().err
+    assert roster.people() == [] and not codes.exists()
+
+    (home / "course" / "gradebook.db").rmdir()  # repaired: the same commands now work
+    assert main(["roster", "add", "p001"]) == 0
+    assert roster.verify_code(capsys.readouterr().out.split()[1]).id == "p001"
+    assert main(["roster", "import", str(csv_in), "--codes", str(codes)]) == 0
+    issued = dict(line.split(",") for line in codes.read_text().split()[1:])
+    assert {roster.verify_code(c).id for c in issued.values()} == {"p002", "p003"}
+
+
+def test_import_never_overwrites_an_earlier_codes_file(home, tmp_path, capsys):
+    codes = tmp_path / "codes.csv"
+    codes.write_text("id,code\np001,K7QF-9XM2-HT4P\n")
+    csv_in = tmp_path / "people.csv"
+    csv_in.write_text("id\np002\n")
+    assert main(["roster", "import", str(csv_in), "--codes", str(codes)]) == 2
+    assert "already exists" in capsys.readouterr().err
+    assert "p001" in codes.read_text() and roster.get("p002") is None

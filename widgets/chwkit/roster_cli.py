@@ -7,7 +7,9 @@ so formgrader and the grade export know them.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
+import os
 import sys
 from pathlib import Path
 
@@ -43,22 +45,37 @@ def register(subparsers) -> None:
 
 
 def _gradebook_add(people: list[tuple[str, str | None]]) -> None:
-    """Enter learners in nbgrader's gradebook."""
+    """Enter learners in nbgrader's gradebook (before any code is issued: see ``cmd_add``)."""
     from .assess import course
 
-    with course.gradebook() as gb:
-        for person_id, name in people:
-            gb.update_or_create_student(person_id, first_name=name)
+    try:
+        with course.gradebook() as gb:
+            for person_id, name in people:
+                gb.update_or_create_student(person_id, first_name=name)
+    except Exception as exc:  # sqlite, a damaged or locked gradebook, a full disk...
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise UserError(
+            f"cannot enter learners in nbgrader's gradebook ({reason}); no code was issued"
+        ) from exc
 
 
 def cmd_add(args: argparse.Namespace) -> int:
+    # Order matters: a code is shown once and stored only hashed, so nothing may fail between
+    # issuing it and printing it. Check, enter the gradebook, then issue and print at once.
     try:
-        code = roster.add(args.id, role=args.role, name=args.name)
+        roster.validate_id(args.id)
+        name = roster.validate_name(args.name)
+        if roster.get(args.id) is not None:
+            raise roster.RosterError(f"{args.id} is already in the roster; use reset-code")
     except roster.RosterError as exc:
         raise UserError(str(exc)) from exc
     if args.role == "learner":
-        _gradebook_add([(args.id, roster.validate_name(args.name))])
-    print(f"{args.id}\t{code}")
+        _gradebook_add([(args.id, name)])
+    try:
+        code = roster.add(args.id, role=args.role, name=name)
+    except roster.RosterError as exc:
+        raise UserError(str(exc)) from exc
+    print(f"{args.id}\t{code}", flush=True)
     return 0
 
 
@@ -96,18 +113,52 @@ def cmd_import(args: argparse.Namespace) -> int:
         planned.append((person_id, name, role))
     if problems:  # all or nothing: a half-imported class is harder to fix
         raise UserError("nothing imported:\n  " + "\n  ".join(problems))
-    issued = [(pid, roster.add(pid, role=role, name=name)) for pid, name, role in planned]
-    _gradebook_add([(pid, name) for pid, name, role in planned if role == "learner"])
-    out = args.codes.open("w", newline="", encoding="utf-8") if args.codes else sys.stdout
+    # Codes are shown once and stored only hashed: open where they go and enter the gradebook
+    # first, then write each code as soon as it is issued, so none can be lost.
+    # An existing codes file may hold the codes of an earlier import: never overwrite it.
+    if args.codes:
+        try:
+            fd = os.open(args.codes, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            raise UserError(f"{args.codes} already exists; name a new file") from None
+        except OSError as exc:
+            raise UserError(f"{args.codes}: cannot write the codes there: {exc}") from exc
+        out = os.fdopen(fd, "w", newline="", encoding="utf-8")
+    else:
+        out = sys.stdout
+    issued = 0
     try:
+        _gradebook_add([(pid, name) for pid, name, role in planned if role == "learner"])
         writer = csv.writer(out)
         writer.writerow(["id", "code"])
-        writer.writerows(issued)
+        for pid, name, role in planned:
+            try:
+                code = roster.add(pid, role=role, name=name)
+            except roster.RosterError as exc:
+                where = f"in {args.codes}" if args.codes else "above"
+                raise UserError(
+                    f"{pid}: {exc}; {issued} of {len(planned)} people were added (their codes "
+                    f"are {where}); fix the rest and import them again"
+                ) from exc
+            try:
+                writer.writerow([pid, code])
+                out.flush()
+            except OSError as exc:  # the code exists now: show it rather than lose it
+                print(f"{pid}\t{code}", file=sys.stderr)
+                raise UserError(
+                    f"cannot write the codes ({exc}); {pid}'s code is printed above; "
+                    f"{len(planned) - issued - 1} people were not added"
+                ) from exc
+            issued += 1
     finally:
         if args.codes:
-            out.close()
-            args.codes.chmod(0o600)
-            print(f"{len(issued)} people added; their codes are in {args.codes}")
+            with contextlib.suppress(OSError):
+                out.close()
+            if issued == 0:
+                with contextlib.suppress(OSError):
+                    args.codes.unlink()
+    if args.codes:
+        print(f"{issued} people added; their codes are in {args.codes}")
     return 0
 
 
