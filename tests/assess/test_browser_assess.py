@@ -134,3 +134,12 @@ def test_learner_submits_is_graded_and_reads_feedback(server, new_page, learner_
         *(("ws", f) for f in frames),
     ]:
         assert leaks(text, key) == [], f"{where} leaks the key"
+
+    # Signing out hides the learner's results; the back link is a real link to the list.
+    page.get_by_role("button", name="Salir").click()
+    page.locator(".chwkit-code input").wait_for(timeout=TIMEOUT)
+    assert (
+        not panel.is_visible() and "e2e-01" not in page.locator(".chwkit-assessment").inner_text()
+    )
+    page.get_by_role("link", name="Volver a la lista").click()
+    page.get_by_role("link", name=TITLE_ES).wait_for(timeout=TIMEOUT)

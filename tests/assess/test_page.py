@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import logging
 
 import pytest
 
@@ -73,3 +74,50 @@ def test_every_item_renders_in_both_languages(course_home, lang):
         for widget in page.items:
             assert html.escape(widget.item.prompt[lang]) in widget.prompt.value
             assert widget.prompt.value and widget.instructions.value
+
+
+def test_an_unexpected_failure_on_submit_is_logged_and_told_in_both_languages(course_home, caplog):
+    code = add_learner("w003")
+    # The learner's history folder is a file: writing the submission fails (NotADirectoryError),
+    # as a full disk or a stuck lock would, with an error that is not a SubmitError.
+    history = course.history_dir("w003", ASSIGNMENT)
+    history.parent.mkdir(parents=True)
+    history.write_text("in the way")
+    page = AssessmentPage()
+    page.ready(f"a={ASSIGNMENT}&lang=es")
+    assert page.sign_in(code)
+    page.items[0].set_value(1)
+    with caplog.at_level(logging.ERROR, logger="chwkit.assess.page"):
+        assert not page.submit()
+    assert "Algo salió mal al guardar" in page.message.value
+    assert "chwkit-error" in page.message.value
+    page.lang = "en"
+    assert "Something went wrong while saving" in page.message.value
+    logged = [r for r in caplog.records if r.name == "chwkit.assess.page"]
+    assert logged and "w003" in logged[0].getMessage()
+    assert logged[0].exc_info and logged[0].exc_info[0] is NotADirectoryError
+    assert not course.submitted_dir("w003", ASSIGNMENT).exists()
+
+
+def test_sign_out_forgets_the_learner_and_their_answers(course_home):
+    code = add_learner("w004")
+    page = AssessmentPage()
+    page.ready(f"a={ASSIGNMENT}&lang=es")
+    assert "Volver a la lista" in page.back.value
+    assert "href='../../../?lang=es'" in page.back.value  # the landing page, from Voila's URL
+    assert page.sign_in(code)
+    assert page.sign_out_button.description == "Salir"
+    page.items[0].set_value(1)
+    page.items[1].set_value([0, 2])
+    page.items[2].set_value("10")
+    page.items[5].set_value("Mi reflexión")
+    page.sign_out_button.click()
+    assert page.person is None and page.form.layout.display == "none"
+    assert page.sign_in_box.layout.display is None
+    assert page.answers() == {"q1": None, "q2": [], "q3": "", "q4": "", "q5": None, "q6": ""}
+    assert "w004" not in page.who.value
+    assert not page.submit(), "signed out: nothing can be submitted"
+    assert not course.submitted_dir("w004", ASSIGNMENT).exists()
+    page.lang = "en"
+    assert "Back to the list" in page.back.value and "lang=en" in page.back.value
+    assert page.sign_in(code) and "w004" in page.who.value

@@ -13,7 +13,9 @@ Widget values are untrusted: the submission writer validates them before anythin
 from __future__ import annotations
 
 import html
+import logging
 import os
+import sys
 import time
 from urllib.parse import parse_qs
 
@@ -30,6 +32,17 @@ from .submit import SubmitError, latest_submission, load_release, submit
 
 MAX_TRIES = 5
 TRY_WINDOW_S = 60.0
+# The kit's landing page (the list of modules and assessments), from
+# ``<server>/voila/render/notebooks/assessment.ipynb``.
+LANDING_HREF = "../../../"
+
+log = logging.getLogger(__name__)
+if sys.__stderr__ is not None and not log.handlers:
+    # The kernel's own stderr goes to the server's log; ``sys.stderr`` (ipykernel's) would
+    # send the details to the learner's browser.
+    _handler = logging.StreamHandler(sys.__stderr__)
+    _handler.setFormatter(logging.Formatter("[chwkit %(asctime)s %(levelname)s] %(message)s"))
+    log.addHandler(_handler)
 
 
 def parse_query(query: str | None = None) -> tuple[str | None, str]:
@@ -130,6 +143,9 @@ class ItemInput(widgets.VBox):
         else:
             self.input.value = value
 
+    def clear(self) -> None:
+        self.set_value(None if self.item.kind in ("single", "multiple") else "")
+
 
 class AssessmentPage(widgets.VBox):
     """Sign in, answer, submit, see feedback: one self-assessment for one learner."""
@@ -144,6 +160,8 @@ class AssessmentPage(widgets.VBox):
         self._tries: list[float] = []
         self.switch = LanguageSwitch(lang)
         self.header = widgets.HTML()
+        self.back = widgets.HTML()
+        self.back.add_class("chwkit-back")
         self.code = widgets.Password(layout={"width": "min(100%, 16em)"})
         self.code.add_class("chwkit-code")
         self.sign_in_button = widgets.Button(button_style="primary")
@@ -154,6 +172,8 @@ class AssessmentPage(widgets.VBox):
         )
         self.sign_in_box.add_class("chwkit-sign-in-box")
         self.who = widgets.HTML()
+        self.sign_out_button = widgets.Button()
+        self.sign_out_button.add_class("chwkit-sign-out")
         self.items: list[ItemInput] = []
         self.items_box = widgets.VBox()
         self.submit_button = widgets.Button(button_style="success")
@@ -163,14 +183,23 @@ class AssessmentPage(widgets.VBox):
         self.feedback = widgets.HTML()
         self.feedback.add_class("chwkit-feedback-panel")
         self.form = widgets.VBox(
-            [self.who, self.feedback, self.items_box, self.submit_button, self.message],
+            [
+                widgets.HBox([self.who, self.sign_out_button]),
+                self.feedback,
+                self.items_box,
+                self.submit_button,
+                self.message,
+            ],
             layout={"display": "none"},
         )
-        super().__init__(children=[self.switch, self.header, self.sign_in_box, self.form])
+        super().__init__(
+            children=[self.switch, self.back, self.header, self.sign_in_box, self.form]
+        )
         self.add_class("chwkit-assessment")
         link((self, "lang"), (self.switch, "value"))
         self.sign_in_button.on_click(lambda _b: self.sign_in(self.code.value))
         self.submit_button.on_click(lambda _b: self.submit())
+        self.sign_out_button.on_click(lambda _b: self.sign_out())
         self.lang = lang
         self.header.value = _p(t("assess.loading", self.lang))
         self.sign_in_box.layout.display = "none"
@@ -219,6 +248,11 @@ class AssessmentPage(widgets.VBox):
     def _relabel(self) -> None:
         lang = self.lang
         self.sign_in_button.description = t("assess.sign_in", lang)
+        self.sign_out_button.description = t("assess.sign_out", lang)
+        href = html.escape(f"{LANDING_HREF}?lang={lang}", quote=True)
+        self.back.value = (
+            f"<a href='{href}' hreflang='{lang}'>← {html.escape(t('assess.back', lang))}</a>"
+        )
         self.submit_button.description = t("assess.submit", lang)
         self.code.placeholder = "ABCD-EFGH-JKMN"
         self.sign_in_box.children[0].value = (
@@ -255,6 +289,17 @@ class AssessmentPage(widgets.VBox):
         self._relabel()
         return True
 
+    def sign_out(self) -> None:
+        """Forget the learner and their unsent answers (phones and clinic laptops are shared)."""
+        self.person, self._code = None, None
+        self._last_message = None
+        for widget in self.items:
+            widget.clear()
+        self.who.value = self.feedback.value = self.message.value = ""
+        self.sign_in_message.value = ""
+        self.form.layout.display = "none"
+        self.sign_in_box.layout.display = None if self.spec is not None else "none"
+
     # -- submitting -----------------------------------------------------------------------
     def answers(self) -> dict[str, object]:
         return {widget.item.id: widget.value() for widget in self.items}
@@ -279,6 +324,12 @@ class AssessmentPage(widgets.VBox):
                 self.sign_in_message.value = _p(t(exc.key, self.lang), "chwkit-error")
                 return False
             self._show_message(exc.key, "chwkit-error", {"n": number})
+            return False
+        except Exception:  # a lock timeout, a full disk...: tell the learner, log the details
+            log.exception(
+                "submission of %s by %s failed", self.assignment, self.person and self.person.id
+            )
+            self._show_message("assess.server_problem", "chwkit-error", {})
             return False
         self._show_message(
             "assess.submitted",
