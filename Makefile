@@ -23,13 +23,16 @@ demo: install
 
 serve: demo
 
-# Debian's Chromium where apt is available; otherwise Playwright's own browser.
-chromium:
+# Debian's Chromium where apt has it; otherwise (no apt, no such package, no sudo) Playwright's
+# own browser, which the tests use when /usr/bin/chromium is absent.
+chromium: install
 	@if [ -x /usr/bin/chromium ]; then \
 		echo "chromium: /usr/bin/chromium"; \
-	elif command -v apt-get >/dev/null 2>&1; then \
-		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; \
+	elif command -v apt-get >/dev/null 2>&1 && $(SUDO) apt-get update -qq \
+		&& $(SUDO) apt-get install -y -qq chromium >/dev/null && [ -x /usr/bin/chromium ]; then \
+		echo "chromium: installed /usr/bin/chromium"; \
 	else \
+		echo "chromium: Debian's package is not available here; using Playwright's browser"; \
 		$(BIN)/python -m playwright install chromium; \
 	fi
 

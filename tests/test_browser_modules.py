@@ -90,3 +90,15 @@ def test_language_switch_turns_the_whole_page_to_english(new_page, server):
     assert page.get_by_text(spec.questions[0].prompt["en"][:30]).first.is_visible()
     back = page.locator("a.chwkit-back")
     assert back.get_attribute("href").endswith("?lang=en")
+
+
+@pytest.mark.parametrize("spec", MODULES, ids=lambda m: m.id)
+def test_preheated_page_opened_in_english_asks_in_english(new_page, server, spec):
+    """The kernel ran before the visitor came: their ?lang= must still reach every widget."""
+    page = new_page(viewport=PHONE)
+    page.goto(server.url + f"voila/render/notebooks/modules/{spec.id}/{spec.id}.ipynb?lang=en")
+    page.get_by_role("button", name="Check my answer").first.wait_for(timeout=TIMEOUT)
+    buttons = page.locator(".chwkit-question").get_by_role("button", name="Check my answer")
+    assert buttons.count() == len(spec.questions)
+    assert page.get_by_role("button", name="Revisar mi respuesta").count() == 0
+    assert page.get_by_text(spec.questions[0].prompt["en"][:30]).first.is_visible()

@@ -89,3 +89,36 @@ def test_connecting_message_is_in_the_learner_language(server):
     page = gzip.decompress(body).decode()
     assert "Conectando las preguntas" in page and "Connecting the questions" in page
     assert 'id="rendered_cells" style="display: none"' not in page
+
+
+def test_text_and_spanish_message_show_while_the_kernel_is_unreachable(new_page, server):
+    """On a dead link the learner still reads the module, with a message in their language."""
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.route("**/api/kernels/**", lambda route: route.abort())
+    page.goto(module_url(server, MODULES[0]), wait_until="domcontentloaded")
+    page.locator(".celltag_lang-es").first.wait_for(state="visible", timeout=TIMEOUT)
+    assert page.locator(".celltag_lang-en").first.is_hidden()
+    assert page.locator(".chwkit-question").count() == 0  # widgets cannot have connected
+    assert "Conectando las preguntas" in page.locator("body").inner_text()
+    assert "Connecting the questions" not in page.locator("body").inner_text()
+
+
+def test_kernel_websocket_is_deflated_and_every_question_renders(new_page, server):
+    page = new_page(viewport={"width": 390, "height": 844})
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    handshakes: list[dict] = []
+    cdp.on(
+        "Network.webSocketHandshakeResponseReceived",
+        lambda e: handshakes.append({k.lower(): v for k, v in e["response"]["headers"].items()}),
+    )
+    spec = MODULES[0]
+    page.goto(module_url(server, spec))
+    page.wait_for_selector("#loading", state="detached", timeout=TIMEOUT)
+    page.wait_for_function(
+        f"document.querySelectorAll('.chwkit-question').length >= {len(spec.questions)}",
+        timeout=TIMEOUT,
+    )
+    assert page.locator(".chwkit-question").count() == len(spec.questions)
+    assert handshakes, "the page opened no kernel websocket"
+    assert all("permessage-deflate" in h.get("sec-websocket-extensions", "") for h in handshakes)

@@ -1,9 +1,15 @@
 """The learner server serves learner folders only, and answers bad addresses in both languages."""
 
+import os
+import re
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
 
 import pytest
+from conftest import copy_project, free_port, stop_server
 
 from chwkit.server import ServeOptions, check_render_path, make_config
 
@@ -23,6 +29,16 @@ def secrets_in_place(server):
     source.mkdir(parents=True, exist_ok=True)
     (source / "secret_check.ipynb").write_text('{"cells": [], "SOLUTION": "ANSWER-KEY-42"}')
     (server.home / "gradebook.db").write_text("GRADEBOOK-SECRET")
+    # The default data directory sits inside the project root (.chwkit/): the one place a
+    # path-based mistake could reach it.
+    in_root = server.root / ".chwkit"
+    in_root.mkdir(exist_ok=True)
+    (in_root / "gradebook.db").write_text("GRADEBOOK-SECRET")
+    (in_root / "codes.ipynb").write_text('{"cells": [], "CODE": "GRADEBOOK-SECRET"}')
+    # Analyst notebooks live in notebooks/ too, and show forum contributions.
+    (server.root / "notebooks" / "analyst_secret.ipynb").write_text(
+        '{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5, "X": "NOT-FOR-LEARNERS"}'
+    )
     (server.root / "notebooks" / "modules" / "notes.txt").write_text("NOT-FOR-LEARNERS")
     return server
 
@@ -34,6 +50,14 @@ FORBIDDEN = [
     "voila/render/notebooks/%2e%2e/assessments/source/secret_check/secret_check.ipynb",
     "voila/files/notebooks/%2e%2e/assessments/source/secret_check/secret_check.ipynb",
     "voila/files/../.chwkit/gradebook.db",
+    "voila/files/.chwkit/gradebook.db",
+    "voila/render/.chwkit/codes.ipynb",
+    "voila/files/notebooks/..%2f.chwkit/gradebook.db",
+    "voila/render/notebooks/%2e%2e/.chwkit/codes.ipynb",
+    "voila/static/..%2f..%2f.chwkit/gradebook.db",
+    "voila/render/notebooks/analyst_secret.ipynb",
+    "voila/render/notebooks/forum_analysis.ipynb",
+    "voila/render/forum_sessions/_template.ipynb",
     "voila/files/notebooks/modules/chw_role/chw_role.ipynb",
     "voila/files/notebooks/modules/chw_role/module.yaml",
     "voila/files/notebooks/modules/notes.txt",
@@ -101,10 +125,33 @@ def test_landing_page_lists_modules_as_real_links(server):
         "assessments/source/a/a.ipynb",
         "notebooks/.hidden/a.ipynb",
         "notebooks\\a.ipynb",
+        "notebooks/forum_analysis.ipynb",
+        "notebooks/modules/chw_role/other.ipynb",
+        "notebooks/modules/chw_role.ipynb",
+        "forum_sessions/_template.ipynb",
+        "forum_sessions/old/2023-01-01_x.ipynb",
+        ".chwkit/x.ipynb",
     ],
 )
 def test_check_render_path_refuses(tmp_path, path):
     assert check_render_path(path, tmp_path)[0] == 403
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "notebooks/index.ipynb",
+        "notebooks/assessment.ipynb",
+        "notebooks/modules/chw_role/chw_role.ipynb",
+        "forum_sessions/2024-03-05_mission.ipynb",
+    ],
+)
+def test_check_render_path_allows_learner_pages(tmp_path, path):
+    (tmp_path / path).parent.mkdir(parents=True)
+    (tmp_path / path).write_text("{}")
+    assert check_render_path(path, tmp_path) is None
+    (tmp_path / path).unlink()
+    assert check_render_path(path, tmp_path)[0] == 404
 
 
 def test_listening_beyond_localhost_always_sets_a_token(tmp_path):
@@ -118,3 +165,43 @@ def test_idle_kernels_are_culled(tmp_path):
     cfg = make_config(ServeOptions(cull_idle_minutes=5), tmp_path)
     assert cfg.MappingKernelManager.cull_idle_timeout == 300
     assert cfg.MappingKernelManager.cull_connected is True
+
+
+def test_lan_server_prints_its_tokened_address_while_running(tmp_path):
+    """Beyond localhost the trainer must see the real token, at start-up, to share it."""
+    root = copy_project(tmp_path / "project")
+    port = free_port()
+    log = tmp_path / "serve.log"
+    env = {**os.environ, "CHWKIT_ROOT": str(root), "CHWKIT_HOME": str(tmp_path / "home")}
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "chwkit.cli", "serve", "--ip", "127.0.0.2", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        pattern = re.compile(rf"chwkit: open (http://127\.0\.0\.2:{port}/\?token=([\w-]+)&lang=es)")
+        deadline = time.monotonic() + 60
+        while not (found := pattern.search(log.read_text())) and time.monotonic() < deadline:
+            assert process.poll() is None, log.read_text()
+            time.sleep(0.3)
+        assert found, f"no address printed while running:\n{log.read_text()}"
+        url, token = found.groups()
+        assert len(token) >= 20
+        with urllib.request.urlopen(url, timeout=30) as response:
+            assert response.status == 200
+            assert "chw_role" in response.read().decode()
+        anonymous = f"http://127.0.0.2:{port}/voila/render/notebooks/index.ipynb"
+        opener = urllib.request.build_opener(NoRedirect)
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            opener.open(anonymous, timeout=30)
+        assert refused.value.code in (302, 403)
+    finally:
+        stop_server(process)
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None

@@ -9,7 +9,7 @@
 
 Under Voila's preheated kernels the notebook runs before the visitor arrives, so the
 visitor's language (query string ``?lang=``) is read in ``ready()``, after
-``voila.utils.wait_for_request()``; every widget then relabels itself.
+``chwkit.preheat.wait_for_request()``; every widget then relabels itself.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from traitlets import HasTraits, Unicode, link, validate
 
 from .i18n import DEFAULT_LANG, LANGS, normalize_lang
 from .modules import ModuleSpec
+from .preheat import wait_for_request
 from .quiz import LanguageSwitch, ModuleProgress, Question, make_question
 
 
@@ -79,9 +80,6 @@ class Module(HasTraits):
 
     def ready(self) -> str:
         """Wait for the visitor (under preheating) and switch to their language."""
-        if os.environ.get("VOILA_PREHEAT") == "True":
-            from voila.utils import wait_for_request
-
-            wait_for_request()
+        wait_for_request()
         self.lang = request_lang()
         return self.lang

@@ -16,11 +16,14 @@ import hashlib
 import os
 import re
 import secrets
+import socket
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from urllib.parse import urlencode
 
 import jinja2
+import tornado.ioloop
 import tornado.web
 from jupyter_server.base.handlers import JupyterHandler
 from traitlets.config import Config
@@ -35,6 +38,9 @@ from .i18n import DEFAULT_LANG, LANGS, catalog, normalize_lang, t
 from .landing import extra_sections, module_entries
 
 LEARNER_PREFIXES = ("notebooks/", "forum_sessions/")
+# Pages outside the module and forum folders that learners open (the rest of notebooks/ is
+# for analysts in JupyterLab).
+LEARNER_PAGES = {("notebooks", "index.ipynb"), ("notebooks", "assessment.ipynb")}
 LOCAL_IPS = ("127.0.0.1", "localhost", "::1")
 TEMPLATE_NAME = "chwkit"
 # Catalog keys the page template needs in the browser (loading and connection messages).
@@ -113,6 +119,20 @@ class NotFoundHandler(PageHandler):
         self.render_error(404, "error.title")
 
 
+def is_learner_notebook(pure: PurePosixPath) -> bool:
+    """Whether a notebook path is one learners and facilitators may open.
+
+    An allowlist, not a prefix: ``notebooks/`` also holds analyst notebooks, which show
+    forum contributions and are for JupyterLab only.
+    """
+    parts = pure.parts
+    if parts in LEARNER_PAGES:
+        return True
+    if len(parts) == 4 and parts[:2] == ("notebooks", "modules"):
+        return parts[3] == f"{parts[2]}.ipynb"  # notebooks/modules/<id>/<id>.ipynb
+    return len(parts) == 2 and parts[0] == "forum_sessions"  # one notebook per session
+
+
 def check_render_path(path: str | None, root: Path) -> tuple[int, str, dict] | None:
     """Why ``path`` (relative to the served root) may not be rendered, or None if it may."""
     path = path or ""
@@ -122,14 +142,13 @@ def check_render_path(path: str | None, root: Path) -> tuple[int, str, dict] | N
         or "\\" in path
         or pure.is_absolute()
         or any(not _SAFE_PART.match(part) for part in pure.parts)
-        or not path.startswith(LEARNER_PREFIXES)
         or pure.suffix != ".ipynb"
+        or not is_learner_notebook(pure)
     ):
         return 403, "error.forbidden", {}
     if not (root / path).is_file():
-        parts = pure.parts
-        if len(parts) >= 3 and parts[:2] == ("notebooks", "modules"):
-            return 404, "error.unknown_module", {"name": parts[2]}
+        if pure.parts[:2] == ("notebooks", "modules"):
+            return 404, "error.unknown_module", {"name": pure.parts[2]}
         return 404, "error.title", {}
     return None
 
@@ -145,6 +164,10 @@ class GuardedVoilaHandler(TornadoVoilaHandler):
         if problem:
             status, key, values = problem
             return PageHandler.render_error(self, status, key, **values)
+        # Reading the token sets the _xsrf cookie, which the widget manager's beforeunload
+        # beacon posts to /voila/api/shutdown: without it the beacon is refused (403) and a
+        # closed tab's kernel lives on until culled.
+        _ = self.xsrf_token
         return await super().get(path)
 
     def write_error(self, status_code: int, **kwargs) -> None:
@@ -235,11 +258,18 @@ class ChwkitVoila(Voila):
         self.listen()
 
     def listen(self):
-        lang_hint = f"?lang={DEFAULT_LANG}"
+        # Voila's listen() blocks in the event loop: announce once the loop runs (the port
+        # is bound by then), not after it stops.
+        tornado.ioloop.IOLoop.current().add_callback(lambda: print(self.open_line(), flush=True))
         super().listen()
-        url = self.display_url
-        joiner = "&" if "?" in url else "?"
-        print(f"chwkit: open {url}{joiner}{lang_hint[1:]}", flush=True)
+
+    def open_line(self) -> str:
+        """The address to open, with the token (Voila hides one it did not generate)."""
+        host = socket.gethostname() if self.ip in ("", "0.0.0.0", "::") else self.ip
+        query = {"lang": DEFAULT_LANG}
+        if self.identity_provider.token:
+            query = {"token": self.identity_provider.token, **query}
+        return f"chwkit: open {self._url(host)}?{urlencode(query)}"
 
 
 @dataclass

@@ -1,0 +1,72 @@
+"""Learner kernels come and go cleanly: a closed page frees its kernel, a lost one is said."""
+
+import json
+import time
+
+import psutil
+import pytest
+
+from chwkit.modules import discover
+
+pytestmark = pytest.mark.browser
+TIMEOUT = 90_000
+MODULES = discover()
+
+
+def open_module(new_page, server, spec):
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.goto(server.url + f"voila/render/notebooks/modules/{spec.id}/{spec.id}.ipynb?lang=es")
+    page.wait_for_selector(".chwkit-question input", timeout=TIMEOUT)
+    return page, json.loads(page.locator("#jupyter-config-data").text_content())["kernelId"]
+
+
+def kernel_pids(server, kernel_id: str) -> list[int]:
+    found = []
+    for child in psutil.Process(server.process.pid).children(recursive=True):
+        try:
+            if any(kernel_id in part for part in child.cmdline()):
+                found.append(child.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def wait_until_gone(server, kernel_id: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while kernel_pids(server, kernel_id) and time.monotonic() < deadline:
+        time.sleep(0.5)
+
+
+def test_closing_the_page_shuts_its_kernel_down(new_page, server):
+    """Voila's beforeunload beacon must be accepted (it posts the _xsrf cookie)."""
+    page, kernel_id = open_module(new_page, server, MODULES[2])
+    assert kernel_pids(server, kernel_id), "the page's kernel should be running"
+    page.close(run_before_unload=True)
+    wait_until_gone(server, kernel_id)
+    assert not kernel_pids(server, kernel_id), "the closed page's kernel is still running"
+    assert "'_xsrf' argument missing" not in server.log_text()
+
+
+def test_a_lost_kernel_is_said_in_the_learners_language(new_page, server):
+    """An idle cull shuts the kernel down under an open page: the learner is told to reload."""
+    page, kernel_id = open_module(new_page, server, MODULES[1])
+    assert page.locator("#chwkit-lost").count() == 0
+    # What the culler does: the server shuts the kernel down.
+    status = page.evaluate(
+        """async (id) => {
+            const xsrf = (document.cookie.match('\\\\b_xsrf=([^;]*)\\\\b') || [])[1] || '';
+            const body = new FormData(); body.append('_xsrf', xsrf);
+            const r = await fetch(`/voila/api/shutdown/${id}`, {method: 'POST', body});
+            return r.status;
+        }""",
+        kernel_id,
+    )
+    assert status == 204
+    # The learner comes back to the page (a phone picked up again).
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    lost = page.locator("#chwkit-lost")
+    lost.wait_for(state="visible", timeout=TIMEOUT)
+    assert lost.inner_text() == "Se perdió la conexión. Vuelva a cargar la página."
+    lost.click()  # reloads: a new kernel, the questions work again
+    page.wait_for_selector(".chwkit-question input", timeout=TIMEOUT)
+    assert page.locator("#chwkit-lost").count() == 0
