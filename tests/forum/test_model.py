@@ -23,6 +23,25 @@ def test_names_and_unsafe_pseudonyms_are_refused(pseudonym):
 
 
 @pytest.mark.parametrize(
+    "pseudonym", ["Rosa-3", "maria07", "Jose_2", "ANA1", "p3-Juan", "Will4", "guadalupe-9"]
+)
+def test_pseudonyms_built_on_a_given_name_are_refused_in_both_languages(pseudonym):
+    with pytest.raises(ForumValueError) as info:
+        contribution(pseudonym=pseudonym)
+    assert info.value.key == "forum.error.pseudonym_name"
+    assert info.value.message("es") == (
+        f"El seudónimo «{pseudonym}» contiene un nombre de pila. Use un código que no"
+        " identifique a nadie, por ejemplo P-07."
+    )
+    assert "holds a given name" in info.value.message("en") and "P-07" in str(info.value)
+
+
+@pytest.mark.parametrize("pseudonym", ["P-07", "B01", "chw-12", "acomp-4", "w3-10", "grupo2-a"])
+def test_codes_that_are_not_names_stay_accepted(pseudonym):
+    assert contribution(pseudonym=pseudonym).pseudonym == pseudonym
+
+
+@pytest.mark.parametrize(
     "changes, key",
     [
         ({"kind": "rumour"}, "forum.error.kind"),

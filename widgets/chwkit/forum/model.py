@@ -14,12 +14,15 @@ from datetime import UTC, date, datetime
 
 from ..i18n import LANGS, t
 from .codebook import Codebook
+from .privacy import is_given_name
 
 KINDS: tuple[str, ...] = ("experience", "challenge", "best_practice", "question", "reflection")
 ROLES: tuple[str, ...] = ("chw", "acompanante", "supervisor", "facilitator", "other")
 CONSENTS: tuple[str, ...] = ("dataset", "quote", "share_outside")
-# Pseudonyms hold a digit ("P07", "promotora-3"): a real first name alone cannot pass.
+# Pseudonyms hold a digit ("P07", "promotora-3"): a real first name alone cannot pass, and
+# none of their letter runs may be a common given name ("Rosa-3", "maria07").
 PSEUDONYM = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
+_LETTERS = re.compile(r"[A-Za-z]+")
 SITE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
 SESSION_ID = re.compile(r"^\d{4}-\d{2}-\d{2}_[a-z0-9][a-z0-9-]{0,39}$")
@@ -210,7 +213,11 @@ def check_uuid(value: object) -> str:
 def check_pseudonym(value: object) -> str:
     if not isinstance(value, str) or not PSEUDONYM.match(value.strip()):
         raise ForumValueError("forum.error.pseudonym")
-    return value.strip()
+    value = value.strip()
+    for letters in _LETTERS.findall(value):
+        if len(letters) > 1 and is_given_name(letters):
+            raise ForumValueError("forum.error.pseudonym_name", value=value)
+    return value
 
 
 def check_choice(value: object, choices: tuple[str, ...], key: str) -> str:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 
 # Order is priority: an earlier kind wins where matches overlap.
 FLAG_KINDS: tuple[str, ...] = ("email", "url", "date", "id_number", "phone", "address", "name")
@@ -91,8 +93,62 @@ ALLOWED_CAPITALISED = frozenset(
         "PowerPoint",
         "Office",
         "Microsoft",
+        # Capitalised for respect or as part of an institution's name, not a person.
+        "Dios",
+        "Virgen",
+        "Salud",
+        "Centro",
+        "Clínica",
+        "Clinica",
+        "Hospital",
+        "Seguro",
+        "Popular",
+        "Bienestar",
+        "IMSS",
+        "ISSSTE",
+        "DIF",
     ]
 )
+
+# -- given names ---------------------------------------------------------------------------------
+NAMES_PATH = Path(__file__).with_name("given_names.txt")
+NAME_SECTIONS = ("any case", "capitalised", "pseudonym")
+# Accents are optional when matching a name ("Maria" is María); ñ is kept ("tono" is not Toño).
+_UNACCENT = str.maketrans("áéíóúüÁÉÍÓÚÜ", "aeiouuAEIOUU")
+_WORD = re.compile(r"[^\W\d_]+")
+
+
+@cache
+def given_names() -> dict[str, frozenset[str]]:
+    """The names of ``given_names.txt`` by section, casefolded, with and without accents."""
+    sections: dict[str, set[str]] = {name: set() for name in NAME_SECTIONS}
+    current = None
+    for line in NAMES_PATH.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            current = sections[line[1:-1]]
+        elif line and current is not None:
+            for name in line.split():
+                current.update({name.casefold(), name.translate(_UNACCENT).casefold()})
+    return {name: frozenset(found) for name, found in sections.items()}
+
+
+def is_given_name(word: str) -> bool:
+    """Whether ``word`` (letters only, any case) is a common given name in the list."""
+    folded = word.casefold()
+    return any(folded in names for names in given_names().values())
+
+
+def _name_words(text: str):
+    """Given names from the list, wherever they are (a sentence's first word included)."""
+    names = given_names()
+    any_case, capitalised = names["any case"], names["capitalised"]
+    for m in _WORD.finditer(text):
+        word = m.group(0)
+        folded = word.casefold()
+        if folded in any_case or (word[0].isupper() and folded in capitalised):
+            yield "name", m.start(), m.end()
+
 
 _PATTERNS: dict[str, re.Pattern[str]] = {
     "email": re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.I),
@@ -101,7 +157,8 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b"
         r"|\b\d{4}-\d{1,2}-\d{1,2}\b"
         rf"|\b\d{{1,2}}\s+(?:de\s+)?(?:{_MONTHS_ES}|{_MONTHS_EN})\b(?:,?\s+(?:de(?:l)?\s+)?\d{{4}})?"
-        rf"|\b(?:{_MONTHS_ES}|{_MONTHS_EN})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?",
+        rf"|\b(?:{_MONTHS_ES}|{_MONTHS_EN})\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?:,?\s+\d{{4}})?"
+        rf"|\b\d{{1,2}}(?:st|nd|rd|th)\s+of\s+(?:{_MONTHS_EN})(?:,?\s+\d{{4}})?",
         re.I,
     ),
     "id_number": re.compile(
@@ -119,6 +176,13 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
         rf"|\b(?i:{_STREET_ES})\s+{_CAP_WORD}(?:\s+{_CAP_WORD})*"
     ),
 }
+# Day and month without a year ("03/05", "el 5/3"): a leading zero or a word that introduces
+# a date tells it from a fraction or a range ("3/4 de taza", "10-12 personas").
+_DAY_MONTH = re.compile(r"(?<![\d/.-])(\d{1,2})[/-](\d{1,2})(?![\d/.-]*\d)")
+_DATE_CUE = re.compile(
+    r"\b(?i:el|del|día|dia|fecha|cita|desde|hasta|nació|nacio|on|date|born|since|until"
+    r"|appointment|dob)\s+$"
+)
 # Case matters for the name itself: the honorific may be lowercase, the name is not.
 _NAME_LEAD = re.compile(rf"\b(?i:{_HONORIFIC}|{_INTRO})\s+(?:is\s+|es\s+)?$")
 _DIGIT = re.compile(r"\d")
@@ -168,6 +232,15 @@ def _candidates(text: str):
             if kind == "phone" and not 7 <= _digits(value) <= 15:
                 continue
             yield kind, m.start(), m.end()
+    if has_digit:
+        for m in _DAY_MONTH.finditer(text):
+            first, second = int(m.group(1)), int(m.group(2))
+            if not (1 <= first <= 31 and 1 <= second <= 31 and min(first, second) <= 12):
+                continue
+            padded = m.group(1).startswith("0") or m.group(2).startswith("0")
+            if padded or _DATE_CUE.search(text[max(0, m.start() - 16) : m.start()]):
+                yield "date", m.start(), m.end()
+    yield from _name_words(text)
     # Capitalised words in the middle of a sentence: likely a person's or a place's name.
     for m in _CAP_RUN.finditer(text):
         words = m.group(0).split()
