@@ -76,27 +76,101 @@ def test_landing_lists_sessions_as_links_newest_first(forum_dir):
 
 def test_analyst_helpers_on_a_built_dataset(forum_dir):
     generate(forum_dir, sessions=9, per_session=10, seed=2)
-    save_contribution(
-        forum_dir / "2023-07-01_mission.ipynb",
+    mission = forum_dir / "2023-07-01_mission.ipynb"
+    planted = save_contribution(
+        mission,
         contribution(
             text="<script>alert(1)</script> el transporte falla", themes=["em_transportation"]
         ),
     )
+    also = save_contribution(
+        forum_dir / "2023-07-02_tenderloin.ipynb",
+        contribution(text="Sin TRANSPORTE no llegan a la cita.", themes=["em_transportation"]),
+    )
+    # one without the word, one without the theme: neither is found
+    save_contribution(
+        mission, contribution(text="El autobús no pasa.", themes=["em_transportation"])
+    )
+    save_contribution(mission, contribution(text="El transporte es caro.", themes=["em_housing"]))
     from chwkit.forum.dataset import build
 
     build(progress=False)
     ds = load_dataset(lang="en")
+    c = ds.contributions
+
+    # search: exactly the rows tagged em_transportation whose text holds "transporte"
+    tagged = set(
+        ds.contribution_themes.loc[
+            ds.contribution_themes["theme_code"] == "em_transportation", "contribution_id"
+        ]
+    )
+    has_word = c["text"].str.lower().str.contains("transporte")
+    expected = c[c["contribution_id"].isin(tagged) & has_word]
+    assert {planted.uuid, also.uuid} <= set(expected["contribution_id"])
     hits = ds.search(theme="em_transportation", words="TRANSPORTE")
-    assert "<script>alert(1)</script> el transporte falla" in set(hits["text"])
+    assert sorted(hits["text"]) == sorted(expected["text"])
+    assert "El autobús no pasa." not in set(hits["text"])
+    assert "El transporte es caro." not in set(hits["text"])
+    assert list(hits.columns) == ["date", "site", "kind_label", "themes", "pseudonym", "text"]
+    assert list(hits["date"]) == sorted(hits["date"], reverse=True)  # newest first
+    mine = hits[hits["text"] == planted.text].iloc[0]
+    assert (mine["site"], mine["kind_label"], mine["pseudonym"]) == ("mission", "Challenge", "P07")
+    assert mine["themes"] == "Transportation"
     assert "<script>alert" not in hits.to_html() and "&lt;script&gt;" in hits.to_html()
+    assert ds.search(theme="em_transportation", words="nada parecido").empty
+
+    # a theme by part of its label takes its subthemes
+    sdoh = {"em_sdoh", "em_housing", "em_food_insecurity", "em_employment_income",
+            "em_violence_safety"}  # fmt: skip
     assert ds.theme_codes("em_access") >= {"em_access", "em_transportation"}
-    assert set(ds.search(theme="Social determinants")["themes"].dropna().str.cat())
+    assert ds.theme_codes("Social determinants") == sdoh
+    by_label = ds.search(theme="Social determinants")
+    sdoh_ids = set(
+        ds.contribution_themes.loc[
+            ds.contribution_themes["theme_code"].isin(sdoh), "contribution_id"
+        ]
+    )
+    assert len(by_label) == len(sdoh_ids) > 0
+    labels = {"Housing", "Food insecurity", "Employment and income", "Violence and safety"}
+    assert all(labels & set(row.split("; ")) for row in by_label["themes"])
+
     import matplotlib
 
     matplotlib.use("Agg")
-    assert ds.plot_kinds_over_time().get_title() == "Contributions per quarter, by kind"
-    ds.plot_themes_over_time()
-    ds.plot_by_site(by="parent")
+    # kinds over time: stacked bars, one series per kind, heights add up to every contribution
+    ax = ds.plot_kinds_over_time()
+    assert (ax.get_title(), ax.get_xlabel(), ax.get_ylabel()) == (
+        "Contributions per quarter, by kind", "Quarter", "Contributions")  # fmt: skip
+    kinds = {"Experience", "Challenge", "Best practice", "Question", "Reflection"}
+    assert {t.get_text() for t in ax.get_legend().get_texts()} <= kinds
+    assert sum(bar.get_height() for bar in ax.patches) == len(c)
+    quarters = {
+        d.strftime("%Y-%m")
+        for d in ds.contributions_by_session()["date"].dt.to_period("Q").dt.start_time
+    }
+    assert [t.get_text() for t in ax.get_xticklabels()] == sorted(quarters)
+
+    # themes over time: one line per theme, the `top` most frequent
+    ax = ds.plot_themes_over_time(top=3)
+    assert ax.get_title() == "Most frequent themes per quarter"
+    assert ax.get_ylabel() == "Contributions"
+    long = ds.themes_long()
+    top3 = list(long["theme_label"].value_counts().index[:3])
+    assert len(ax.get_lines()) == 3
+    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == sorted(top3)
+    assert (
+        sum(line.get_ydata().sum() for line in ax.get_lines())
+        == long["theme_label"].isin(top3).sum()
+    )
+
+    # by site, grouped by codebook parent: one bar row per site, parents' labels in the legend
+    ax = ds.plot_by_site(by="parent")
+    assert (ax.get_title(), ax.get_xlabel()) == ("Themes by site", "Theme mentions")
+    assert [t.get_text() for t in ax.get_yticklabels()] == sorted(set(ds.sessions["site"]))
+    parents = {ds.label(code) for code in long["parent"].dropna()}
+    assert {t.get_text() for t in ax.get_legend().get_texts()} == parents
+    assert sum(bar.get_width() for bar in ax.patches) == len(long)
+    matplotlib.pyplot.close("all")
 
 
 def test_load_dataset_says_when_there_is_none(project):

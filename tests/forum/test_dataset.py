@@ -181,3 +181,36 @@ def test_touching_a_file_without_changes_gives_the_same_dataset(forum_dir, out):
     os.utime(paths[1], ns=(1, 1))
     assert build(progress=False).files_read == 1
     pd.testing.assert_frame_equal(read(out, "contributions"), before)
+
+
+def test_progress_is_shown_on_stderr_when_asked(forum_dir, out, capsys):
+    generate(forum_dir, sessions=4, per_session=2)
+    build(forum_dir=forum_dir, out_dir=out, progress=True, use_cache=False)
+    err = capsys.readouterr().err
+    assert "forum sessions: 100%" in err and "4/4" in err and "file" in err
+    build(forum_dir=forum_dir, out_dir=out, progress=False, use_cache=False)
+    assert "forum sessions" not in capsys.readouterr().err
+
+
+def test_the_cli_shows_progress_on_long_builds_unless_quiet(forum_dir, out, capsys, monkeypatch):
+    from chwkit.cli import main
+    from chwkit.forum import dataset
+
+    generate(forum_dir, sessions=3, per_session=1)
+    monkeypatch.setattr(dataset, "PROGRESS_MIN_FILES", 2)  # a long build, in miniature
+    shown = []
+    real_tqdm = __import__("tqdm").tqdm
+
+    def recording_tqdm(*args, **kwargs):
+        shown.append(kwargs.get("disable"))
+        return real_tqdm(*args, **kwargs)
+
+    monkeypatch.setattr("tqdm.tqdm", recording_tqdm)
+    assert main(["forum", "build", "--out", str(out), "--no-cache"]) == 0
+    assert main(["forum", "build", "--out", str(out), "--no-cache", "--quiet"]) == 0
+    # None: tqdm shows the bar on a terminal and stays quiet in a log; --quiet: never.
+    assert shown == [None, True]
+    assert "forum sessions" not in capsys.readouterr().err  # captured stderr is no terminal
+    monkeypatch.setattr(dataset, "PROGRESS_MIN_FILES", 100)
+    assert main(["forum", "build", "--out", str(out), "--no-cache"]) == 0
+    assert shown[-1] is True  # a short build: no bar

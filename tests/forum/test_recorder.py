@@ -209,3 +209,52 @@ def test_a_hand_broken_parameters_cell_is_explained_in_spanish(rec, session_file
     shown = rec.attendance_message.value
     assert "celda 1: a la celda de parámetros le falta site, topic, facilitator" in shown, shown
     _no_english_or_path(shown, session_file)
+
+
+def test_under_preheat_the_recorder_reads_after_the_visitor_arrives(
+    session_file, facilitator_code, monkeypatch
+):
+    """A preheated kernel runs the notebook before anyone opens the page: the session, the
+    page's language and the list must be read only after ``wait_for_request()`` returns."""
+    import voila.utils
+
+    from chwkit.forum.session import save_contribution, set_attendance
+
+    from .conftest import contribution
+
+    events = []
+    monkeypatch.chdir(session_file.parent)
+    monkeypatch.setenv("VOILA_PREHEAT", "True")
+    monkeypatch.setenv("QUERY_STRING", "lang=es")  # what the kernel had when it was preheated
+
+    def visitor_arrives(url=None):
+        events.append("wait")
+        # Meanwhile: another facilitator saved, attendance was set, the visitor asked for English.
+        save_contribution(session_file, contribution(text="Guardado mientras esperaba."))
+        set_attendance(session_file, 17)
+        monkeypatch.setenv("QUERY_STRING", "lang=en")
+
+    real_read = recorder_mod.read_session
+
+    def recording_read(path):
+        events.append("read")
+        return real_read(path)
+
+    monkeypatch.setattr(voila.utils, "wait_for_request", visitor_arrives)
+    monkeypatch.setattr(recorder_mod, "read_session", recording_read)
+    r = Recorder.for_session(session_file.stem)
+    assert events == ["wait", "read"]
+    assert r.lang == "en" and r.signin_button.description == "Sign in"
+    assert r.attendance.value == 17
+    r.code.value = facilitator_code
+    r._on_signin()
+    assert "Guardado mientras esperaba." in r.items.children[0].children[0].value
+    assert "Contributions in this session (1)" in r.list_heading.value
+
+
+def test_without_preheat_the_recorder_does_not_wait(session_file, monkeypatch):
+    import voila.utils
+
+    monkeypatch.chdir(session_file.parent)
+    monkeypatch.setattr(voila.utils, "wait_for_request", lambda url=None: pytest.fail("waited"))
+    assert Recorder.for_session(session_file.stem).lang == "es"

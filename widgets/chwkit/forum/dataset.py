@@ -505,11 +505,14 @@ def _build(
         if hit is None or hit[0] != stamp:
             todo.append((path, stamp))
     gone = [name for name in index if name not in names]
-    show = (
-        progress if progress is not None else (None if len(todo) >= PROGRESS_MIN_FILES else False)
-    )
+    # True: always show the bar; False: never; None (a long build): tqdm shows it on a
+    # terminal and stays quiet when stderr is a log file.
+    if progress is not None:
+        disable = not progress
+    else:
+        disable = None if len(todo) >= PROGRESS_MIN_FILES else True
     parsed: dict[str, SessionRows] = {}
-    for path, stamp in tqdm(todo, desc="forum sessions", unit="file", disable=show is False):
+    for path, stamp in tqdm(todo, desc="forum sessions", unit="file", disable=disable):
         rows = session_rows(path, book)
         parsed[path.name] = rows
         index[path.name] = (stamp, rows.session, rows.counts, rows.problems)
