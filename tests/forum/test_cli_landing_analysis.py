@@ -74,6 +74,18 @@ def test_landing_lists_sessions_as_links_newest_first(forum_dir):
     assert all("_template" not in e["href"] for e in entries)
 
 
+def test_landing_count_leaves_out_withdrawn_contributions(session_file):
+    from chwkit.forum.session import withdraw_contribution
+
+    saved = [save_contribution(session_file, contribution()) for _ in range(3)]
+    withdraw_contribution(session_file, saved[0].uuid)
+    [entry] = landing_entries("es")
+    assert entry["meta"] == "Sitio: mission · Tema: Cobertura · 2 aportes"
+    withdraw_contribution(session_file, saved[1].uuid)
+    assert landing_entries("es")[0]["meta"].endswith("· 1 aporte")
+    assert landing_entries("en")[0]["meta"] == "Site: mission · Topic: Cobertura · 1 contribution"
+
+
 def test_analyst_helpers_on_a_built_dataset(forum_dir):
     generate(forum_dir, sessions=9, per_session=10, seed=2)
     mission = forum_dir / "2023-07-01_mission.ipynb"
@@ -173,11 +185,71 @@ def test_analyst_helpers_on_a_built_dataset(forum_dir):
     matplotlib.pyplot.close("all")
 
 
-def test_load_dataset_says_when_there_is_none(project):
+def test_load_dataset_says_when_there_is_none(project, monkeypatch, capsys):
+    from chwkit import paths
+    from chwkit.forum import analysis
+
+    monkeypatch.delenv("CHWKIT_FORUM_SAMPLE", raising=False)
     with pytest.raises(DatasetMissing, match="chwkit forum build"):
         load_dataset()
     sample = load_dataset(sample_if_missing=True)
-    assert sample.is_sample and len(sample.contributions) > 0
+    assert sample.is_sample and len(sample.sessions) == 24
+    assert "DATOS INVENTADOS" in capsys.readouterr().out
+    # Built once, under the data directory (no temporary folder left behind), then reused.
+    assert sample.folder == paths.data_dir() / "forum_sample" / "dataset"
+    monkeypatch.setattr(analysis, "build_sample", lambda folder: pytest.fail("rebuilt"))
+    again = load_dataset(sample_if_missing=True, lang="en")
+    assert again.is_sample and again.contributions.equals(sample.contributions)
+
+
+def test_the_sample_env_var_wins_over_a_built_dataset(forum_dir, monkeypatch, capsys):
+    from chwkit.forum.analysis import SAMPLE_MARKUP_TEXT
+    from chwkit.forum.dataset import build
+
+    generate(forum_dir, sessions=2, per_session=3)
+    build(progress=False)
+    assert len(load_dataset().sessions) == 2 and not load_dataset().is_sample
+    monkeypatch.setenv("CHWKIT_FORUM_SAMPLE", "1")
+    ds = load_dataset(lang="en")
+    assert ds.is_sample and len(ds.sessions) == 24
+    assert "CHWKIT_FORUM_SAMPLE=1: showing an INVENTED SAMPLE" in capsys.readouterr().out
+    assert SAMPLE_MARKUP_TEXT in set(ds.contributions["text"])
+    assert ds.search(words="transporte").iloc[0]["text"] == SAMPLE_MARKUP_TEXT  # newest first
+    assert len(load_dataset(folder=ds.folder.parent.parent / "forum_dataset").sessions) == 2
+
+
+def test_the_analyst_notebook_runs_on_the_sample_and_shows_markup_as_text(forum_dir, monkeypatch):
+    """What nbval runs with CHWKIT_FORUM_SAMPLE=1: the sample, whatever dataset exists, and
+    the contribution holding <script> and <b> shown escaped in the search table."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    from chwkit.forum.dataset import build
+
+    generate(forum_dir, sessions=2, per_session=3)  # a real dataset the notebook must not use
+    build(progress=False)
+    monkeypatch.setenv("CHWKIT_FORUM_SAMPLE", "1")
+    nb = nbformat.read(REPO / "notebooks" / "forum_analysis.ipynb", as_version=4)
+    NotebookClient(
+        nb, timeout=300, resources={"metadata": {"path": str(REPO / "notebooks")}}
+    ).execute()
+    outputs = {"".join(cell.source): cell.outputs for cell in nb.cells if cell.cell_type == "code"}
+    assert not any(o.output_type == "error" for outs in outputs.values() for o in outs)
+    printed = "".join(o.get("text", "") for o in next(iter(outputs.values())))
+    assert "24 sesiones" in printed and "(EJEMPLO INVENTADO)" in printed
+    [search] = [src for src in outputs if 'words="transporte"' in src]
+    html = "".join(o.data["text/html"] for o in outputs[search] if "text/html" in o.get("data", {}))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "&lt;b&gt;no llega&lt;/b&gt;" in html
+    # No HTML output of any cell holds the markup raw (text/plain may: it is never rendered).
+    every_html = "".join(
+        o.data["text/html"]
+        for outs in outputs.values()
+        for o in outs
+        if "text/html" in o.get("data", {})
+    )
+    assert every_html.count("&lt;script&gt;alert(1)") >= 1
+    assert "<script>alert(1)" not in every_html and "<b>no llega" not in every_html
 
 
 @pytest.mark.parametrize(

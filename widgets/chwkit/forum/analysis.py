@@ -7,23 +7,35 @@
 
 Tables are pandas DataFrames; their HTML view escapes text, so a contribution holding HTML
 or a script shows as text.
+
+With ``CHWKIT_FORUM_SAMPLE=1`` in the environment, ``load_dataset()`` always returns the
+invented sample (tests and CI run the analyst notebook against it, whatever was built). The
+sample is built once into ``<data dir>/forum_sample/`` and reused.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from .. import nbstore, paths
 from ..i18n import normalize_lang, t
 from .model import KINDS
 
 TABLES = ("sessions", "contributions", "contribution_themes", "codebook")
+SAMPLE_ENV = "CHWKIT_FORUM_SAMPLE"
+SAMPLE_VERSION = 2  # bump when the sample's content changes
+# The sample holds markup, as a facilitator could type it: it must show as text.
+SAMPLE_MARKUP_TEXT = (
+    "<script>alert(1)</script> el transporte <b>no llega</b> a tiempo y las familias pierden "
+    "la cita."
+)
 
 
 class DatasetMissing(FileNotFoundError):
@@ -180,7 +192,9 @@ class Dataset:
         )
         out = df.assign(themes=df["contribution_id"].map(themes))
         columns = ["date", "site", "kind_label", "themes", "pseudonym", "text"]
-        return out.sort_values("date", ascending=False)[columns].reset_index(drop=True)
+        # Newest first; within a session, the last recorded first (a stable, repeatable order).
+        out = out.sort_values(["date", "created"], ascending=False, kind="stable")
+        return out[columns].reset_index(drop=True)
 
 
 def read_dataset(folder: Path, lang: str = "es", is_sample: bool = False) -> Dataset:
@@ -192,30 +206,86 @@ def read_dataset(folder: Path, lang: str = "es", is_sample: bool = False) -> Dat
 
 
 def build_sample(folder: Path, sessions: int = 24, per_session: int = 12, seed: int = 7) -> Path:
-    """Invent sessions in ``folder/forum_sessions`` and build them into ``folder/dataset``."""
+    """Invent sessions in ``folder/forum_sessions`` and build them into ``folder/dataset``.
+
+    The newest session also holds one contribution whose text is markup
+    (``SAMPLE_MARKUP_TEXT``): the analyst notebook shows that it is displayed as text.
+    """
+    from .codebook import codebook
     from .dataset import build
+    from .model import make_contribution
+    from .privacy import text_digest
     from .sample import generate
-    from .session import TEMPLATE_NAME, template_path
+    from .session import TEMPLATE_NAME, save_contribution, template_path
 
     folder = Path(folder)
     sessions_dir = folder / "forum_sessions"
     sessions_dir.mkdir(parents=True, exist_ok=True)
     shutil.copy(template_path(), sessions_dir / TEMPLATE_NAME)
-    generate(sessions_dir, sessions, per_session, seed=seed)
+    written = generate(sessions_dir, sessions, per_session, seed=seed)
+    newest = max(written)  # files are named <date>_<site>
+    markup = make_contribution(
+        {
+            "uuid": "00000000-0000-4000-a000-00000000b0b0",
+            "pseudonym": "P99",
+            "role": "chw",
+            "kind": "challenge",
+            "themes": ["em_transportation"],
+            "language": "es",
+            "text": SAMPLE_MARKUP_TEXT,
+            "consent": {"dataset": True, "quote": True, "share_outside": False},
+            "flag_check": text_digest(SAMPLE_MARKUP_TEXT),
+            "recorded_by": "fac-1",
+            "created": f"{newest.name[:10]}T23:59:00Z",
+        },
+        codebook(),
+    )
+    save_contribution(newest, markup)
     build(forum_dir=sessions_dir, out_dir=folder / "dataset", progress=False)
     return folder / "dataset"
+
+
+def sample_dir() -> Path:
+    """Where the invented sample is built and kept (in the data directory, git-ignored)."""
+    return paths.data_dir() / "forum_sample"
+
+
+def cached_sample() -> Path:
+    """The invented sample's dataset folder, built on first use and reused after that."""
+    from .dataset import _codebook_key
+
+    root = sample_dir()
+    stamp = f"{SAMPLE_VERSION}:{_codebook_key()}"
+    with nbstore.locked(root, timeout=300):  # two notebooks starting at once build it once
+        stamp_file = root / "stamp"
+        fresh = stamp_file.is_file() and stamp_file.read_text(encoding="utf-8") == stamp
+        if fresh and (root / "dataset" / "datapackage.json").is_file():
+            return root / "dataset"
+        shutil.rmtree(root, ignore_errors=True)
+        build_sample(root)
+        stamp_file.write_text(stamp, encoding="utf-8")
+    return root / "dataset"
+
+
+def sample_forced() -> bool:
+    return os.environ.get(SAMPLE_ENV, "").strip() == "1"
 
 
 def load_dataset(
     folder: Path | str | None = None, lang: str = "es", sample_if_missing: bool = False
 ) -> Dataset:
-    """The built dataset (default: the data directory's). With ``sample_if_missing`` and no
-    dataset there, an invented sample is built in a temporary folder and flagged as such."""
+    """The built dataset (default: the data directory's), or the invented sample, flagged as
+    such: when ``sample_if_missing`` and nothing is built, or when ``CHWKIT_FORUM_SAMPLE=1``
+    (and no ``folder`` was given)."""
     from .dataset import dataset_dir
 
+    forced = folder is None and sample_forced()
     folder = Path(folder) if folder else dataset_dir()
-    if (folder / "datapackage.json").is_file() or not sample_if_missing:
+    if not forced and ((folder / "datapackage.json").is_file() or not sample_if_missing):
         return read_dataset(folder, lang)
-    sample = build_sample(Path(tempfile.mkdtemp(prefix="chwkit-forum-sample-")))
-    print(t("forum.analysis.sample_notice", lang, folder=str(folder)))
+    sample = cached_sample()
+    if forced:
+        print(t("forum.analysis.sample_forced", lang, variable=SAMPLE_ENV))
+    else:
+        print(t("forum.analysis.sample_notice", lang, folder=str(folder)))
     return read_dataset(sample, lang, is_sample=True)

@@ -28,6 +28,8 @@ def landing_entries(lang: str, folder=None) -> list[dict]:
         s = record.session
         if s is None:
             continue
+        # What the session holds now: withdrawn contributions are not counted.
+        count = sum(1 for _, data in record.contributions if data.get("withdrawn") is not True)
         entries.append(
             {
                 "title": t("forum.landing.title", lang, date=s.date, site=s.site),
@@ -37,7 +39,11 @@ def landing_entries(lang: str, folder=None) -> list[dict]:
                     lang,
                     site=s.site,
                     topic=s.topic,
-                    count=len(record.contributions),
+                    contributions=t(
+                        "forum.landing.count_one" if count == 1 else "forum.landing.count",
+                        lang,
+                        count=count,
+                    ),
                 ),
             }
         )
