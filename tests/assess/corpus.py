@@ -99,6 +99,14 @@ def extra_cell_loops_forever(folder: Path) -> None:
     _insert_code_cell(folder, "test_q3", _WRITE + "answer_q3 = 10\nwhile True:\n    pass")
 
 
+def extra_markdown_cell(folder: Path) -> None:
+    def change(nb):
+        cell = nbformat.v4.new_markdown_cell("<script>alert('formgrader')</script>")
+        nb.cells.insert(nb.cells.index(_cell(nb, "prompt_q2")), cell)
+
+    _edit(folder, change)
+
+
 def edited_test_cell(folder: Path) -> None:
     _edit(folder, lambda nb: setattr(_cell(nb, "test_q4"), "source", _WRITE + "assert True"))
 
@@ -161,6 +169,7 @@ CORPUS = {
     "c-shape": (not_a_notebook, "not a valid notebook"),
     "c-extra-write": (extra_cell_writes_files, "is an extra code cell"),
     "c-extra-loop": (extra_cell_loops_forever, "is an extra code cell"),
+    "c-extra-md": (extra_markdown_cell, "is an extra markdown cell"),
     "c-edit-test": (edited_test_cell, "'test_q4' was edited"),
     "c-edit-setup": (edited_setup_cell, "'setup' was edited"),
     "c-md-code": (markdown_made_code, "'intro' changed type to code"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 
 import nbformat
@@ -9,7 +10,7 @@ import pytest
 
 from chwkit import roster
 from chwkit.assess import course
-from chwkit.assess.submit import SubmitError, submit
+from chwkit.assess.submit import SubmitError, fill_answers, load_release, submit
 
 from .conftest import ASSIGNMENT, RIGHT, add_learner
 
@@ -89,3 +90,32 @@ def test_unknown_or_path_like_assessment_is_refused(course_home):
         with pytest.raises(SubmitError) as info:
             submit(name, code, {})
         assert info.value.key == "assess.unknown_assessment"
+
+
+def test_cells_without_nbgrader_ids_must_be_the_releases_own(course_home, tmp_path):
+    """An assessment may hold ordinary cells (no nbgrader id): a submission keeps them as
+    released; one added, edited or moved is refused before anything runs."""
+    from chwkit.grading import check_submission
+
+    release_nb, spec = load_release(ASSIGNMENT)
+    release_nb = copy.deepcopy(release_nb)
+    at = next(i for i, c in enumerate(release_nb.cells) if c.cell_type == "code")
+    release_nb.cells.insert(at, nbformat.v4.new_markdown_cell("Lea con calma."))
+    release_nb.cells.insert(at + 1, nbformat.v4.new_code_cell("import math"))
+    filled, _ = fill_answers(release_nb, spec, RIGHT)
+
+    def check(nb):
+        (tmp_path / f"{ASSIGNMENT}.ipynb").write_text(nbformat.writes(nb))
+        (tmp_path / "timestamp.txt").write_text("2024-05-01 10:00:00.000000 UTC")
+        return check_submission(tmp_path, ASSIGNMENT, release_nb, spec)[0]
+
+    assert check(filled) == []
+    edited = copy.deepcopy(filled)
+    edited.cells[at + 1].source = "import os; os.system('true')"
+    assert any("extra code cell" in e for e in check(edited))
+    moved = copy.deepcopy(filled)
+    moved.cells.insert(len(moved.cells), moved.cells.pop(at + 1))
+    assert any("not in the released order" in e for e in check(moved))
+    text = copy.deepcopy(filled)
+    text.cells[at].source = "<img src=x onerror=alert(1)>"
+    assert any("extra markdown cell" in e for e in check(text))

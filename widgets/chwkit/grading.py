@@ -10,7 +10,7 @@ the rule nbgrader's ``SaveAutoGrades`` applies, so the scores are exactly nbgrad
 
 Before anything runs, each submission is checked against the release notebook: a folder
 that is not a learner id, unreadable JSON, a malformed timestamp, deleted, duplicated,
-renamed or moved cells, an extra code cell, an edited setup or test cell, or an answer cell
+renamed, moved or extra cells, an edited text, setup or test cell, or an answer cell
 holding code instead of data is reported (naming the learner and the problem) and left
 ungraded; every other learner is graded. So the only code nbgrader runs is the released
 notebook's own, with plain-data answers.
@@ -153,30 +153,36 @@ def check_submission(folder: Path, assignment: str, release_nb, spec: Assessment
         return errors, warnings, stamp
 
     release_cells = {_grade_id(c): c for c in release_nb.cells if _grade_id(c)}
+    # Cells without an nbgrader id (none in the kit's assessments) must be the release's own,
+    # in turn: code would run as it stands, text would reach the trainer's views.
+    plain_released = [_plain(c) for c in release_nb.cells if not _grade_id(c)]
+    plain_seen = 0
     by_var = {item.var: item for item in spec.items}
     for index, cell in enumerate(nb.cells, start=1):
         grade_id = _grade_id(cell)
         if not grade_id:
-            if cell.cell_type == "code":  # nbgrader would run it as it stands
+            if plain_released[plain_seen : plain_seen + 1] != [_plain(cell)]:
                 errors.append(
-                    f"cell {index} is an extra code cell, not in the released assessment "
-                    "(nbgrader would run it)"
+                    f"cell {index} is an extra {cell.cell_type} cell, not in the released "
+                    "assessment" + (" (nbgrader would run it)" if cell.cell_type == "code" else "")
                 )
+            plain_seen += 1
             continue
         released = release_cells[grade_id]
         if cell.cell_type != released.cell_type:
             errors.append(f"cell {grade_id!r} changed type to {cell.cell_type}")
             continue
-        if cell.cell_type != "code":
-            continue  # markdown never runs; nbgrader restores locked text itself
         if cell.metadata.get("nbgrader") != released.metadata.get("nbgrader"):
             errors.append(f"cell {grade_id!r} has changed nbgrader settings")
             continue
-        item = by_var.get(grade_id)
-        if item is None:  # setup and test cells: exactly as released
-            if cell.source != released.source:
+        if cell.cell_type != "code" or by_var.get(grade_id) is None:
+            # text, setup and test cells: exactly as released
+            if cell.source != released.source or cell.get("attachments") != released.get(
+                "attachments"
+            ):
                 errors.append(f"cell {grade_id!r} was edited (it must stay as released)")
             continue
+        item = by_var[grade_id]
         source = cell.source
         if source == released.source:
             continue  # unanswered: the release cell as issued
@@ -191,14 +197,21 @@ def check_submission(folder: Path, assignment: str, release_nb, spec: Assessment
                 "answer (it scores 0)"
             )
     # Every code cell is a released one, once each: it must also run in the released order.
-    order = [_grade_id(c) for c in nb.cells if c.cell_type == "code"]
-    if not errors and order != [_grade_id(c) for c in release_nb.cells if c.cell_type == "code"]:
+    if not errors and _code_order(nb) != _code_order(release_nb):
         errors.append("the code cells are not in the released order (moved cells)")
     if not errors and nb.metadata.get("kernelspec", {}).get("name") != release_nb.metadata.get(
         "kernelspec", {}
     ).get("name"):
         warnings.append("the notebook's kernel was changed (nbgrader resets it)")
     return errors, warnings, stamp
+
+
+def _plain(cell) -> tuple:
+    return cell.cell_type, cell.source, cell.get("attachments")
+
+
+def _code_order(nb) -> list[str]:
+    return [_grade_id(c) or c.source for c in nb.cells if c.cell_type == "code"]
 
 
 def _release_source(release_nb, grade_id: str) -> str | None:
