@@ -5,6 +5,7 @@ edit and withdraw a contribution. HTML typed into the form shows as text."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from chwkit.forum.model import make_session
 from chwkit.forum.session import new_session, read_session_file
@@ -60,7 +61,8 @@ def test_facilitator_adds_edits_and_withdraws_in_spanish(new_page, server, brows
     page.get_by_text("Revise los posibles datos").wait_for(timeout=TIMEOUT)
     assert read_session_file(path).contributions == []
 
-    text.fill("Una paciente <b>no</b> pudo renovar <script>window.__pwned = 1</script> a tiempo.")
+    markup = "Una paciente <b>no</b> pudo renovar <script>window.__pwned = 1</script> a tiempo."
+    text.fill(markup)
     text.blur()
     page.get_by_role("button", name="Guardar el aporte").click()
     page.get_by_text("Aporte guardado.").wait_for(timeout=TIMEOUT)
@@ -70,6 +72,10 @@ def test_facilitator_adds_edits_and_withdraws_in_spanish(new_page, server, brows
     assert page.evaluate("window.__pwned") is None
 
     item.get_by_role("button", name="Editar").click()
+    # Wait until the kernel has loaded the contribution into the form: typing earlier races
+    # with that update, which would then overwrite what was typed.
+    page.get_by_role("button", name="Guardar los cambios").wait_for(timeout=TIMEOUT)
+    expect(text).to_have_value(markup, timeout=TIMEOUT)
     text.fill("Una paciente no pudo renovar a tiempo por los formularios largos.")
     text.blur()
     page.get_by_role("button", name="Guardar los cambios").click()
