@@ -78,8 +78,9 @@ class Module(HasTraits):
         """Show practice question ``qid`` (the widget is kept in ``self.questions``)."""
         display(self.make_question(qid))
 
-    def ready(self) -> str:
-        """Wait for the visitor (under preheating) and switch to their language."""
+    def ready(self) -> None:
+        """Wait for the visitor (under preheating) and switch to their language.
+
+        Returns nothing: as a notebook's last expression a value would show on the page."""
         wait_for_request()
         self.lang = request_lang()
-        return self.lang

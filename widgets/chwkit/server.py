@@ -36,6 +36,7 @@ from . import modules as modules_mod
 from . import paths
 from .i18n import DEFAULT_LANG, LANGS, catalog, normalize_lang, t
 from .landing import extra_sections, module_entries
+from .preload import preload_paths
 
 LEARNER_PREFIXES = ("notebooks/", "forum_sessions/")
 # Pages outside the module and forum folders that learners open (the rest of notebooks/ is
@@ -194,8 +195,19 @@ def static_version() -> str:
 
 
 def versioned_static_page_config(page_config: dict, **_kwargs) -> dict:
-    """Point Voila's front end (and its webpack chunks) at a versioned, cacheable URL."""
+    """Point Voila's front end (and its webpack chunks) at a versioned, cacheable URL, and
+    keep MathJax off learner pages.
+
+    MathJax: modules hold no mathematics; its 16 chunks (about 220 kB compressed) are loaded
+    as a third wave the first time widget text is typeset, and it would set prices such as
+    "$45 ... $540" in a question as a formula. Voila 0.5's page registers its core plugins
+    without honouring ``disabledExtensions``, but takes the MathJax 2 plugin instead of the
+    bundled MathJax 3 whenever ``fullMathjaxUrl`` is not "null"; given an empty URL that
+    plugin declines to start (a console error), and no typesetter is loaded at all. An
+    empty URL also keeps Voila from putting its CDN address in its place.
+    """
     page_config = dict(page_config)
+    page_config["fullMathjaxUrl"] = ""
     page_config["fullStaticUrl"] = page_config["fullStaticUrl"].rstrip("/") + (
         f"/v/{static_version()}"
     )
@@ -280,6 +292,7 @@ class ServeOptions:
     preheat: bool = True
     cull_idle_minutes: float = 15.0
     compress: bool = True
+    preload: bool = True
 
 
 def module_pool_config(root: Path) -> dict:
@@ -321,6 +334,12 @@ def make_config(options: ServeOptions, root: Path) -> Config:
     vc.extension_allowlist = LEARNER_EXTENSIONS
     vc.page_config_hook = versioned_static_page_config
     vc.resources = {"chwkit": {"strings": template_strings(), "langs": list(LANGS)}}
+    if options.preload:
+        chunks, labextensions = preload_paths()
+        vc.resources["chwkit"]["preload"] = {
+            "static": list(chunks),
+            "labextensions": list(labextensions),
+        }
     cfg.VoilaKernelManager.kernel_pools_config = module_pool_config(root)
     cfg.VoilaKernelManager.fill_delay = 0
     # Abandoned pages (a phone put away with the page open) must not hold kernels forever.

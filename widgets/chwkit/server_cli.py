@@ -21,6 +21,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="shut down learner kernels idle this long (default 15)",
     )
     p.add_argument("--no-preheat", action="store_true", help="do not preheat module kernels")
+    p.add_argument(
+        "--no-preload", action="store_true", help="do not preload the front end's scripts"
+    )
     p.set_defaults(func=run)
 
 
@@ -34,6 +37,7 @@ def run(args: argparse.Namespace) -> int:
             token=args.token,
             preheat=not args.no_preheat,
             cull_idle_minutes=args.cull_idle_minutes,
+            preload=not args.no_preload,
         )
     )
     return 0

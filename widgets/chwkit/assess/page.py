@@ -24,6 +24,7 @@ from traitlets import Unicode, link, observe, validate
 
 from .. import roster
 from ..i18n import DEFAULT_LANG, LANGS, normalize_lang, t
+from ..preheat import wait_for_request
 from ..quiz import LanguageSwitch
 from . import course
 from .feedback import read_feedback, render_feedback
@@ -216,9 +217,7 @@ class AssessmentPage(widgets.VBox):
     # -- loading --------------------------------------------------------------------------
     def ready(self, query: str | None = None) -> None:
         """Wait for the visitor (under preheating), then load the assessment they asked for."""
-        if query is None and os.environ.get("VOILA_PREHEAT") == "True":
-            from voila.utils import wait_for_request
-
+        if query is None:
             wait_for_request()
         assignment, lang = parse_query(query)
         self.load(assignment, lang)
