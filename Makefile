@@ -46,7 +46,7 @@ format: install
 
 test: install chromium lint
 	$(BIN)/pytest tests
-	$(BIN)/pytest --nbval-lax -p no:cacheprovider notebooks
+	CHWKIT_FORUM_SAMPLE=1 $(BIN)/pytest --nbval-lax -p no:cacheprovider notebooks forum_sessions assessments/source
 
 bench: install chromium
 	@for script in benchmarks/*.py; do \

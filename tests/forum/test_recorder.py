@@ -216,8 +216,7 @@ def test_under_preheat_the_recorder_reads_after_the_visitor_arrives(
 ):
     """A preheated kernel runs the notebook before anyone opens the page: the session, the
     page's language and the list must be read only after ``wait_for_request()`` returns."""
-    import voila.utils
-
+    from chwkit import preheat
     from chwkit.forum.session import save_contribution, set_attendance
 
     from .conftest import contribution
@@ -240,7 +239,7 @@ def test_under_preheat_the_recorder_reads_after_the_visitor_arrives(
         events.append("read")
         return real_read(path)
 
-    monkeypatch.setattr(voila.utils, "wait_for_request", visitor_arrives)
+    monkeypatch.setattr(preheat, "wait_for_request", visitor_arrives)
     monkeypatch.setattr(recorder_mod, "read_session", recording_read)
     r = Recorder.for_session(session_file.stem)
     assert events == ["wait", "read"]
@@ -253,8 +252,8 @@ def test_under_preheat_the_recorder_reads_after_the_visitor_arrives(
 
 
 def test_without_preheat_the_recorder_does_not_wait(session_file, monkeypatch):
-    import voila.utils
+    from chwkit import preheat
 
     monkeypatch.chdir(session_file.parent)
-    monkeypatch.setattr(voila.utils, "wait_for_request", lambda url=None: pytest.fail("waited"))
+    monkeypatch.setattr(preheat, "_receive", lambda url: pytest.fail("waited for a visitor"))
     assert Recorder.for_session(session_file.stem).lang == "es"

@@ -25,7 +25,7 @@ import ipywidgets as widgets
 from filelock import Timeout as FileLockTimeout
 from traitlets import Unicode
 
-from .. import nbstore, paths
+from .. import nbstore, paths, preheat
 from ..i18n import normalize_lang, t
 from .codebook import Codebook, codebook
 from .model import (
@@ -131,10 +131,7 @@ class Recorder(widgets.VBox):
     @classmethod
     def for_session(cls, session_id: str, **kwargs) -> Recorder:
         """The recorder of ``<session_id>.ipynb`` in the kernel's folder (Voila's cwd)."""
-        if os.environ.get("VOILA_PREHEAT") == "True":
-            from voila.utils import wait_for_request
-
-            wait_for_request()
+        preheat.wait_for_request()
         name = f"{session_id}.ipynb"
         folder = Path.cwd() if (Path.cwd() / name).is_file() else paths.forum_dir()
         path = session_path(session_id, folder)
