@@ -3,6 +3,7 @@
 import html
 
 import pytest
+from traitlets import TraitError
 
 from chwkit.module import Module, request_lang
 from chwkit.modules import QuestionSpec
@@ -133,8 +134,15 @@ def test_normalize_answer():
 def test_language_switch_only_takes_known_languages():
     switch = LanguageSwitch("en")
     assert switch.get_state()["_options_labels"] == ("Español", "English")
-    switch.value = "en"
+    assert LanguageSwitch("fr").value == "es"  # an unknown language asked for: the default
+    for index in (7, -1):  # the browser sends an index: one out of range is refused
+        with pytest.raises(TraitError):
+            switch.set_state({"index": index})
+    with pytest.raises(TraitError):
+        switch.value = "fr"
     assert switch.value == "en"
+    switch.set_state({"index": 0})
+    assert switch.value == "es"
 
 
 def test_progress_counts_solved_questions_in_the_learner_language():

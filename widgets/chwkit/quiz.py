@@ -247,10 +247,7 @@ class LanguageSwitch(widgets.ToggleButtons):
             **kwargs,
         )
         self.add_class("chwkit-lang-switch")
-
-    @validate("value")
-    def _valid_value(self, proposal):
-        return proposal["value"] if proposal["value"] in LANGS else DEFAULT_LANG
+        # What the browser sends is an index; ipywidgets refuses one outside the options.
 
 
 class ModuleProgress(widgets.HBox):
