@@ -178,3 +178,28 @@ def test_module_ready_switches_every_widget_to_the_visitor_language(monkeypatch)
     assert module.lang == "en"
     assert first.lang == "en" and module.switch.value == "en" and module.progress.lang == "en"
     assert html.escape(spec.questions[0].prompt["en"]) in first.prompt.value
+
+
+def test_a_module_page_shares_layout_and_style_models():
+    """Each model is sent to the learner's browser and built there before the page is ready."""
+    from chwkit.modules import discover
+
+    spec = discover()[0]
+    module = Module(spec)
+    for question in spec.questions:
+        module.make_question(question.id)
+
+    def tree(widget):
+        yield widget
+        for child in getattr(widget, "children", ()):
+            yield from tree(child)
+
+    drawn = [w for q in module.questions.values() for w in tree(q)]
+    layouts = {id(w.layout) for w in drawn}
+    styles = {id(w.style) for w in drawn if hasattr(w, "style")}
+    assert len(drawn) > 30
+    assert len(layouts) <= 4 and len(styles) <= 6, (len(layouts), len(styles))
+    # Shared, yet each question still checks its own answer.
+    first, second = (module.questions[q.id] for q in spec.questions[:2])
+    first.submit(spec.questions[0].answer[0] if spec.questions[0].kind == "single" else ())
+    assert first.attempted and not second.attempted

@@ -28,6 +28,32 @@ def normalize_answer(text: str) -> str:
     return " ".join(words.split())
 
 
+_shared: dict[tuple, widgets.Widget] = {}
+
+
+def shared(kind: type[widgets.Widget], **traits) -> widgets.Widget:
+    """One Layout or Style model for all the widgets a page draws alike.
+
+    ipywidgets gives every widget Layout and Style models of its own: 82 of a module page's
+    126 models, each sent to the browser and built there before the page is ready. The kit
+    never changes a layout or style once made, so alike widgets share one.
+    """
+    key = (kind, tuple(sorted(traits.items())))
+    model = _shared.get(key)
+    if model is None or model.comm is None:  # none yet, or closed
+        model = _shared[key] = kind(**traits)
+    return model
+
+
+def shared_style(widget: type[widgets.DOMWidget]) -> widgets.Widget:
+    """The shared Style model of a kind of widget (not every Style class is exported)."""
+    return shared(widget.class_traits()["style"].klass)
+
+
+def _html() -> widgets.HTML:
+    return widgets.HTML(layout=shared(widgets.Layout), style=shared_style(widgets.HTML))
+
+
 class Question(widgets.VBox):
     """Base of the practice questions: prompt, input, check button, feedback."""
 
@@ -38,12 +64,17 @@ class Question(widgets.VBox):
 
     def __init__(self, spec: QuestionSpec, number: int = 1, lang: str = DEFAULT_LANG, **kwargs):
         self.spec = spec
-        self.prompt = widgets.HTML()
-        self.instructions = widgets.HTML()
+        self.prompt = _html()
+        self.instructions = _html()
         self.input = self._make_input()
-        self.check = widgets.Button(button_style="primary")
-        self.feedback = widgets.HTML()
+        self.check = widgets.Button(
+            button_style="primary",
+            layout=shared(widgets.Layout),
+            style=shared_style(widgets.Button),
+        )
+        self.feedback = _html()
         self.check.on_click(self._on_check)
+        kwargs.setdefault("layout", shared(widgets.Layout))
         super().__init__(
             children=[self.prompt, self.instructions, self.input, self.check, self.feedback],
             **kwargs,
@@ -148,7 +179,12 @@ class Question(widgets.VBox):
 
 class SingleChoiceQuestion(Question):
     def _make_input(self):
-        return widgets.RadioButtons(options=[], value=None, layout=widgets.Layout(width="auto"))
+        return widgets.RadioButtons(
+            options=[],
+            value=None,
+            layout=shared(widgets.Layout, width="auto"),
+            style=shared_style(widgets.RadioButtons),
+        )
 
     def _relabel_input(self):
         value = self.input.value
@@ -174,10 +210,15 @@ class SingleChoiceQuestion(Question):
 class MultipleChoiceQuestion(Question):
     def _make_input(self):
         boxes = [
-            widgets.Checkbox(value=False, indent=False, layout=widgets.Layout(width="auto"))
+            widgets.Checkbox(
+                value=False,
+                indent=False,
+                layout=shared(widgets.Layout, width="auto"),
+                style=shared_style(widgets.Checkbox),
+            )
             for _ in self.spec.options
         ]
-        return widgets.VBox(boxes)
+        return widgets.VBox(boxes, layout=shared(widgets.Layout))
 
     def _relabel_input(self):
         for box, option in zip(self.input.children, self.spec.options, strict=True):
@@ -201,7 +242,10 @@ class MultipleChoiceQuestion(Question):
 class ShortAnswerQuestion(Question):
     def _make_input(self):
         return widgets.Text(
-            value="", continuous_update=False, layout=widgets.Layout(width="min(100%, 28em)")
+            value="",
+            continuous_update=False,
+            layout=shared(widgets.Layout, width="min(100%, 28em)"),
+            style=shared_style(widgets.Text),
         )
 
     def _relabel_input(self):
