@@ -75,14 +75,6 @@ def preload_paths() -> tuple[tuple[str, ...], tuple[str, ...]]:
     return chunks, labext
 
 
-def preload_urls(base_url: str, static_url: str) -> list[str]:
-    """The scripts to preload on a module page, in the order the page asks for them."""
-    chunks, labext = preload_paths()
-    return [f"{static_url.rstrip('/')}/{name}" for name in chunks] + [
-        f"{base_url}voila/labextensions/{path}" for path in labext
-    ]
-
-
 def classify(url: str) -> tuple[str, str] | None:
     """("static", chunk) or ("labextensions", path) for a script URL a page asked for."""
     url = url.split("://", 1)[-1]
