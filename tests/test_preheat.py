@@ -7,6 +7,8 @@ import sys
 import threading
 
 import pytest
+import tornado.httpserver
+import tornado.netutil
 import tornado.web
 import tornado.websocket
 
@@ -31,8 +33,9 @@ def voila_query_server():
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         app = tornado.web.Application([(r"/voila/query/(.*)", QueryHandler)], asked_for=asked_for)
-        server = app.listen(0, "127.0.0.1")
-        state["port"] = next(iter(server._sockets.values())).getsockname()[1]
+        sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
+        tornado.httpserver.HTTPServer(app).add_sockets(sockets)
+        state["port"] = sockets[0].getsockname()[1]
         state["loop"] = loop
         ready.set()
         loop.run_forever()
@@ -74,7 +77,7 @@ def test_no_server_keeps_the_page_defaults(monkeypatch):
 
 
 def test_a_module_kernel_does_not_load_voilas_server_side():
-    """46 MB of jupyter_server, jupyterlab_server and nbconvert per learner kernel otherwise."""
+    """About 44 MB of jupyter_server, jupyterlab_server and nbconvert per kernel otherwise."""
     code = (
         "import sys; from chwkit.module import Module; from chwkit.forum import Recorder;"
         "from chwkit.assess.page import AssessmentPage;"

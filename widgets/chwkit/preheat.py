@@ -4,7 +4,7 @@ Voila preheats kernels: it runs a page's notebook before anyone asks for it, and
 that needs the visitor (their language, their query string) pauses in
 ``voila.utils.wait_for_request()`` until Voila hands the kernel to a request. Importing
 ``voila.utils`` pulls jupyter_server, jupyterlab_server and nbconvert into the learner's
-kernel: 46 MB resident in every kernel, measured on Voila 0.5.13. This module speaks the same
+kernel: measured on Voila 0.5.13, a module kernel held 101 MB with it and 57 MB without. This module speaks the same
 small protocol (one message on ``voila/query/<kernel id>``, JSON of environment variables)
 with tornado, which every IPython kernel has loaded already.
 """
