@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo serve test bench install chromium lint format clean
+.PHONY: demo serve test bench install frontend chromium lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,16 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e ".[test]"
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed frontend
+
+# The learner pages' front end (frontend/src), built into the kit's Voila template with
+# esbuild from the npm registry. Node.js comes with the machine; apt provides it where not.
+FRONTEND_OUT := widgets/chwkit/share/jupyter/voila/templates/chwkit/static/chwkit-page.js
+frontend: $(FRONTEND_OUT)
+
+$(FRONTEND_OUT): frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*)
+	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 demo: install
 	$(BIN)/chwkit serve --port $(PORT)
@@ -54,4 +63,5 @@ bench: install chromium
 	done
 
 clean:
-	rm -rf $(VENV) .chwkit test-artifacts .pytest_cache .ruff_cache
+	rm -rf $(VENV) .chwkit test-artifacts .pytest_cache .ruff_cache frontend/node_modules
+	rm -f $(dir $(FRONTEND_OUT))chwkit-page.*

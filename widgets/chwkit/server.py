@@ -293,6 +293,30 @@ class ServeOptions:
     cull_idle_minutes: float = 15.0
     compress: bool = True
     preload: bool = True
+    frontend: str = "kit"
+
+
+FRONTENDS = ("kit", "voila")
+
+
+def kit_frontend_built() -> bool:
+    """Whether the kit's own front end (``make frontend``) is in the template."""
+    static = paths.share_dir() / "voila" / "templates" / TEMPLATE_NAME / "static"
+    return (static / "chwkit-page.js").is_file() and (static / "chwkit-page.css").is_file()
+
+
+def choose_frontend(asked: str) -> str:
+    """The front end learner pages get: the kit's, unless asked otherwise or not built."""
+    if asked not in FRONTENDS:
+        raise ValueError(f"unknown front end {asked!r}: choose one of {', '.join(FRONTENDS)}")
+    if asked == "kit" and not kit_frontend_built():
+        print(
+            "chwkit: the kit's front end is not built (run `make frontend`); "
+            "serving Voila's own, which is slower on phones",
+            flush=True,
+        )
+        return "voila"
+    return asked
 
 
 def module_pool_config(root: Path) -> dict:
@@ -333,8 +357,11 @@ def make_config(options: ServeOptions, root: Path) -> Config:
     vc.file_allowlist = [r".*\.(png|jpg|jpeg|gif|svg|webp)"]
     vc.extension_allowlist = LEARNER_EXTENSIONS
     vc.page_config_hook = versioned_static_page_config
-    vc.resources = {"chwkit": {"strings": template_strings(), "langs": list(LANGS)}}
-    if options.preload:
+    frontend = choose_frontend(options.frontend)
+    vc.resources = {
+        "chwkit": {"strings": template_strings(), "langs": list(LANGS), "frontend": frontend}
+    }
+    if options.preload and frontend == "voila":
         chunks, labextensions = preload_paths()
         vc.resources["chwkit"]["preload"] = {
             "static": list(chunks),

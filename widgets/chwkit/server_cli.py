@@ -24,6 +24,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--no-preload", action="store_true", help="do not preload the front end's scripts"
     )
+    p.add_argument(
+        "--frontend",
+        choices=("kit", "voila"),
+        default="kit",
+        help="what draws the widgets: the kit's light front end (default) or Voila's own",
+    )
     p.set_defaults(func=run)
 
 
@@ -38,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
             preheat=not args.no_preheat,
             cull_idle_minutes=args.cull_idle_minutes,
             preload=not args.no_preload,
+            frontend=args.frontend,
         )
     )
     return 0
