@@ -123,6 +123,16 @@ def server(tmp_path_factory) -> Server:
     stop_server(srv.process)
 
 
+@pytest.fixture(scope="module")
+def voila_frontend_server(tmp_path_factory) -> Server:
+    """A ``chwkit serve --frontend voila``: learner pages drawn by Voila's own front end."""
+    base = tmp_path_factory.mktemp("chwkit-voila-frontend")
+    root = copy_project(base / "project")
+    srv = start_server(root, base / "home", ("--frontend", "voila", "--no-preheat"))
+    yield srv
+    stop_server(srv.process)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

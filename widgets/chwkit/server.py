@@ -36,7 +36,6 @@ from . import modules as modules_mod
 from . import paths
 from .i18n import DEFAULT_LANG, LANGS, catalog, normalize_lang, t
 from .landing import extra_sections, module_entries
-from .preload import preload_paths
 
 LEARNER_PREFIXES = ("notebooks/", "forum_sessions/")
 # Pages outside the module and forum folders that learners open (the rest of notebooks/ is
@@ -292,7 +291,6 @@ class ServeOptions:
     preheat: bool = True
     cull_idle_minutes: float = 15.0
     compress: bool = True
-    preload: bool = True
     frontend: str = "kit"
 
 
@@ -361,12 +359,6 @@ def make_config(options: ServeOptions, root: Path) -> Config:
     vc.resources = {
         "chwkit": {"strings": template_strings(), "langs": list(LANGS), "frontend": frontend}
     }
-    if options.preload and frontend == "voila":
-        chunks, labextensions = preload_paths()
-        vc.resources["chwkit"]["preload"] = {
-            "static": list(chunks),
-            "labextensions": list(labextensions),
-        }
     cfg.VoilaKernelManager.kernel_pools_config = module_pool_config(root)
     cfg.VoilaKernelManager.fill_delay = 0
     # Abandoned pages (a phone put away with the page open) must not hold kernels forever.

@@ -22,9 +22,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-preheat", action="store_true", help="do not preheat module kernels")
     p.add_argument(
-        "--no-preload", action="store_true", help="do not preload the front end's scripts"
-    )
-    p.add_argument(
         "--frontend",
         choices=("kit", "voila"),
         default="kit",
@@ -43,7 +40,6 @@ def run(args: argparse.Namespace) -> int:
             token=args.token,
             preheat=not args.no_preheat,
             cull_idle_minutes=args.cull_idle_minutes,
-            preload=not args.no_preload,
             frontend=args.frontend,
         )
     )
