@@ -11,7 +11,14 @@ import urllib.request
 import pytest
 from conftest import copy_project, free_port, stop_server
 
-from chwkit.server import ServeOptions, check_render_path, make_config
+from chwkit import server as server_mod
+from chwkit.server import (
+    ServeOptions,
+    check_render_path,
+    choose_frontend,
+    kit_frontend_built,
+    make_config,
+)
 
 
 def get(server, path):
@@ -161,14 +168,27 @@ def test_listening_beyond_localhost_always_sets_a_token(tmp_path):
     assert "token" not in local.Voila and local.Voila.ip == "127.0.0.1"
 
 
+def test_learner_pages_get_the_kits_front_end_unless_it_is_missing(tmp_path, monkeypatch, capsys):
+    assert kit_frontend_built(), "run `make frontend`"
+    cfg = make_config(ServeOptions(), tmp_path)
+    assert cfg.VoilaConfiguration.resources["chwkit"]["frontend"] == "kit"
+    with pytest.raises(ValueError, match="kit, voila"):
+        choose_frontend("react")
+    monkeypatch.setattr(server_mod.paths, "share_dir", lambda: tmp_path)
+    assert choose_frontend("kit") == "voila"
+    assert "make frontend" in capsys.readouterr().out
+    assert choose_frontend("voila") == "voila"
+
+
 def test_idle_kernels_are_culled(tmp_path):
     cfg = make_config(ServeOptions(cull_idle_minutes=5), tmp_path)
     assert cfg.MappingKernelManager.cull_idle_timeout == 300
     assert cfg.MappingKernelManager.cull_connected is True
 
 
-def test_lan_server_prints_its_tokened_address_while_running(tmp_path):
-    """Beyond localhost the trainer must see the real token, at start-up, to share it."""
+def test_lan_server_prints_its_tokened_address_while_running(tmp_path, browser):
+    """Beyond localhost the trainer must see the real token, at start-up, to share it; a
+    learner who opens that address gets working questions (the kernel socket is let in)."""
     root = copy_project(tmp_path / "project")
     port = free_port()
     log = tmp_path / "serve.log"
@@ -198,6 +218,18 @@ def test_lan_server_prints_its_tokened_address_while_running(tmp_path):
         with pytest.raises(urllib.error.HTTPError) as refused:
             opener.open(anonymous, timeout=30)
         assert refused.value.code in (302, 403)
+        context = browser.new_context(viewport={"width": 390, "height": 844})
+        try:
+            page = context.new_page()
+            page.goto(url)
+            page.locator("a[href*='chw_role']").first.click()
+            question = page.locator(".chwkit-question").first
+            question.locator("input").first.wait_for(timeout=90_000)
+            question.locator("input").first.check()
+            question.locator("button").first.click()
+            question.locator(".chwkit-feedback").wait_for(timeout=90_000)
+        finally:
+            context.close()
     finally:
         stop_server(process)
 
