@@ -396,7 +396,14 @@ def server_extension_config() -> dict:
             "template": TEMPLATE_NAME,
             "show_tracebacks": False,
             "file_allowlist": [r".*\.(png|jpg|jpeg|gif|svg|webp)"],
-            "resources": {"chwkit": {"strings": template_strings(), "langs": list(LANGS)}},
+            "resources": {
+                "chwkit": {
+                    "strings": template_strings(),
+                    "langs": list(LANGS),
+                    # binder/postBuild builds it where the image has Node.js
+                    "frontend": "kit" if kit_frontend_built() else "voila",
+                }
+            },
         },
         "MappingKernelManager": {"cull_idle_timeout": 900, "cull_interval": 30},
     }
