@@ -48,6 +48,7 @@ chromium: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	cd frontend && npm run --silent check
 
 format: install
 	$(BIN)/ruff check --fix .
