@@ -38,6 +38,15 @@ FAST_3G = {
     "uploadThroughput": 750e3 / 8,
 }
 READY = ".chwkit-question input"
+# Where a kit page's time goes: the navigation's own timings and the front end's marks.
+PHASES_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const script = performance.getEntriesByType('resource').find(e => e.name.includes('chwkit-page.js'));
+  const mark = (name) => (performance.getEntriesByName('chwkit:' + name)[0] || {}).startTime;
+  return {'html received': nav.responseEnd, 'script received': script && script.responseEnd,
+          'script running': mark('start'), 'widgets fetched': mark('widgets-fetched'),
+          'widgets drawn': mark('widgets-drawn')};
+}"""
 PAUSE_S = 4.0  # between loads, so a preheated pool can refill as it would between learners
 
 
@@ -88,7 +97,8 @@ def load(browser, url: str, throttle: bool, context=None):
         "JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId"
     )
     time.sleep(0.5)
-    return ctx, page, elapsed, sum(sizes.values()), kernel_id
+    phases = page.evaluate(PHASES_JS)
+    return ctx, page, elapsed, sum(sizes.values()), kernel_id, phases
 
 
 def main() -> int:
@@ -123,6 +133,7 @@ def main() -> int:
         "plain voila": f"http://127.0.0.1:{voila_port}/voila/render/{nb}?lang=es",
     }
     fast: dict[str, list[float]] = {k: [] for k in servers}
+    phases: dict[str, list[float]] = {}
     rss: dict[str, list[float]] = {k: [] for k in servers}
     cold: dict[str, list[tuple[float, int]]] = {k: [] for k in servers}
     warm: dict[str, list[tuple[float, int]]] = {k: [] for k in servers}
@@ -132,8 +143,14 @@ def main() -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for _ in range(args.loads):
                 for name in servers:  # interleaved: machine noise hits both alike
-                    ctx, _page, elapsed, _bytes, kid = load(browser, urls[name], throttle=False)
+                    ctx, _page, elapsed, _bytes, kid, marks = load(
+                        browser, urls[name], throttle=False
+                    )
                     fast[name].append(elapsed)
+                    if name == "chwkit serve":
+                        for phase, ms in marks.items():
+                            if ms is not None:
+                                phases.setdefault(phase, []).append(ms)
                     mb = kernel_rss_mb(servers[name], kid)
                     if mb:
                         rss[name].append(mb)
@@ -141,11 +158,11 @@ def main() -> int:
                     time.sleep(PAUSE_S)
             for _ in range(args.slow_loads):
                 for name in servers:
-                    ctx, page, elapsed, size, _ = load(browser, urls[name], throttle=True)
+                    ctx, page, elapsed, size, _, _ = load(browser, urls[name], throttle=True)
                     cold[name].append((elapsed, size))
                     page.close()
                     time.sleep(PAUSE_S)
-                    _, page2, elapsed2, size2, _ = load(
+                    _, page2, elapsed2, size2, _, _ = load(
                         browser, urls[name], throttle=True, context=ctx
                     )
                     warm[name].append((elapsed2, size2))
@@ -172,6 +189,9 @@ def main() -> int:
             f"  {name:13s} {med(fast[name]):6.2f} s   (all: {', '.join(f'{v:.2f}' for v in fast[name])})"
         )
     print(f"  ratio chwkit/plain: {med(fast[kit]) / med(fast[plain]):.2f}  (target <= 0.50)")
+    print("  chwkit serve, where the time goes (ms after navigation, median):")
+    for phase, values in phases.items():
+        print(f"    {phase:16s} {med(values):6.0f}")
     print("[memory] learner kernel resident set, median:")
     for name in servers:
         print(f"  {name:13s} {med(rss[name]):6.1f} MB")
