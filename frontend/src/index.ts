@@ -37,7 +37,6 @@ const MODULES: Record<string, Classes> = {
 declare global {
   interface Window {
     chwkitText?: (key: string, values?: Record<string, string | number>) => string;
-    chwkitWidgets?: Promise<number>;
   }
 }
 
@@ -184,8 +183,7 @@ export async function start(): Promise<number> {
 function boot(): void {
   // Marks for benchmarks/page_load.py: where a page's time goes.
   performance.mark('chwkit:start');
-  window.chwkitWidgets = start();
-  window.chwkitWidgets.catch((error) => {
+  start().catch((error) => {
     console.error('chwkit: the page could not connect to its kernel', error);
   });
 }
