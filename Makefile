@@ -20,7 +20,7 @@ install: $(VENV)/.installed frontend
 
 # The learner pages' front end (frontend/src), built into the kit's Voila template with
 # esbuild from the npm registry. Node.js comes with the machine; apt provides it where not.
-FRONTEND_OUT := widgets/chwkit/share/jupyter/voila/templates/chwkit/static/chwkit-page.js
+FRONTEND_OUT := widgets/chwkit/serve/share/jupyter/voila/templates/chwkit/static/chwkit-page.js
 frontend: $(FRONTEND_OUT)
 
 $(FRONTEND_OUT): frontend/package-lock.json frontend/build.mjs $(wildcard frontend/src/*)

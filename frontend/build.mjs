@@ -4,7 +4,7 @@ import * as esbuild from 'esbuild';
 import { fileURLToPath } from 'node:url';
 
 const outdir = fileURLToPath(
-  new URL('../widgets/chwkit/share/jupyter/voila/templates/chwkit/static/', import.meta.url)
+  new URL('../widgets/chwkit/serve/share/jupyter/voila/templates/chwkit/static/', import.meta.url)
 );
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 

@@ -1,6 +1,6 @@
 """Voila as a Jupyter server extension, configured as binder/postBuild does (Binder, JupyterHub).
 
-A real ``jupyter server`` with the config ``python -m chwkit.server binder-config`` writes,
+A real ``jupyter server`` with the config ``python -m chwkit.serve.app binder-config`` writes,
 and a module page opened in Chromium through ``/voila/render/...`` with the server's token.
 """
 
@@ -15,7 +15,7 @@ import urllib.request
 import pytest
 from conftest import copy_project, free_port, stop_server
 
-from chwkit import paths
+from chwkit.core import paths
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +24,7 @@ def test_a_module_page_works_under_jupyter_server_with_the_kits_front_end(tmp_pa
     root = copy_project(tmp_path / "project")
     config = tmp_path / "jupyter_server_config.json"
     subprocess.run(
-        [sys.executable, "-m", "chwkit.server", "binder-config", str(config)], check=True
+        [sys.executable, "-m", "chwkit.serve.app", "binder-config", str(config)], check=True
     )
     assert (
         json.loads(config.read_text())["VoilaConfiguration"]["resources"]["chwkit"]["frontend"]

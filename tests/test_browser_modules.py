@@ -3,7 +3,7 @@ every module, a practice question answered right and wrong, at desktop and phone
 
 import pytest
 
-from chwkit.modules import discover
+from chwkit.learn.spec import discover
 
 pytestmark = pytest.mark.browser
 MODULES = discover()

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from chwkit import i18n
+from chwkit.core import i18n
 
 
 def test_every_catalog_key_has_both_languages():

@@ -6,7 +6,7 @@ import time
 import psutil
 import pytest
 
-from chwkit.modules import discover
+from chwkit.learn.spec import discover
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 90_000

@@ -6,7 +6,8 @@ import textwrap
 import nbformat
 import pytest
 
-from chwkit import modules
+from chwkit.learn import check
+from chwkit.learn import spec as modules
 
 REAL_MODULES = modules.discover()
 EXPECTED = {"chw_role", "health_coverage", "acompanante_wellbeing"}
@@ -18,7 +19,7 @@ def test_the_three_training_modules_are_there():
 
 @pytest.mark.parametrize("spec", REAL_MODULES, ids=lambda m: m.id)
 def test_module_is_bilingual_with_the_same_structure(spec):
-    assert modules.check_structure(spec) == []
+    assert check.check_structure(spec) == []
 
 
 @pytest.mark.parametrize("spec", REAL_MODULES, ids=lambda m: m.id)
@@ -83,14 +84,14 @@ def test_check_structure_flags_headings_that_differ_between_languages(tmp_path):
             nbformat.v4.new_code_cell('module.question("q1")'),
         ],
     )
-    problems = modules.check_structure(modules.ModuleSpec.load(folder))
+    problems = check.check_structure(modules.ModuleSpec.load(folder))
     assert len(problems) == 1 and "headings [1, 2] in es but [1] in en" in problems[0]
 
 
 def test_check_structure_flags_a_question_not_shown(tmp_path):
     folder = tmp_path / "tiny"
     write_module(folder, BASE_YAML, [md("# Uno", "es"), md("# One", "en")])
-    problems = modules.check_structure(modules.ModuleSpec.load(folder))
+    problems = check.check_structure(modules.ModuleSpec.load(folder))
     assert any("shows questions [], module.yaml has ['q1']" in p for p in problems)
 
 
@@ -101,7 +102,7 @@ def test_check_structure_flags_a_missing_english_twin(tmp_path):
         BASE_YAML,
         [md("# Uno", "es"), md("# Dos", "es"), nbformat.v4.new_code_cell('module.question("q1")')],
     )
-    problems = modules.check_structure(modules.ModuleSpec.load(folder))
+    problems = check.check_structure(modules.ModuleSpec.load(folder))
     assert any("lang-en twin" in p for p in problems)
 
 

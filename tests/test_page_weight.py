@@ -11,7 +11,7 @@ import urllib.request
 import nbformat
 import pytest
 
-from chwkit.modules import discover
+from chwkit.learn.spec import discover
 
 pytestmark = pytest.mark.browser
 TIMEOUT = 90_000
@@ -178,7 +178,7 @@ def price_module(server):
     folder.mkdir()
     (folder / "module.yaml").write_text(PRICE_MODULE, encoding="utf-8")
     source = [
-        ("code", "from chwkit.module import Module\n\nmodule = Module.here()\nmodule.header()"),
+        ("code", "from chwkit.learn.page import Module\n\nmodule = Module.here()\nmodule.header()"),
         ("markdown", "# Precios", "lang-es"),
         ("markdown", "# Prices", "lang-en"),
         ("code", 'module.question("q1")'),

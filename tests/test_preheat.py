@@ -1,4 +1,4 @@
-"""chwkit.preheat speaks Voila's visitor protocol without importing Voila's server side."""
+"""chwkit.core.request speaks Voila's visitor protocol without importing Voila's server side."""
 
 import asyncio
 import json
@@ -12,7 +12,7 @@ import tornado.netutil
 import tornado.web
 import tornado.websocket
 
-from chwkit import preheat
+from chwkit.core import request as preheat
 
 
 class QueryHandler(tornado.websocket.WebSocketHandler):
@@ -79,7 +79,7 @@ def test_no_server_keeps_the_page_defaults(monkeypatch):
 def test_a_module_kernel_does_not_load_voilas_server_side():
     """About 44 MB of jupyter_server, jupyterlab_server and nbconvert per kernel otherwise."""
     code = (
-        "import sys; from chwkit.module import Module; from chwkit.forum import Recorder;"
+        "import sys; from chwkit.learn.page import Module; from chwkit.forum import Recorder;"
         "from chwkit.assess.page import AssessmentPage;"
         "print(sorted(m for m in ('voila', 'jupyter_server', 'nbconvert') if m in sys.modules))"
     )

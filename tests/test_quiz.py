@@ -5,15 +5,15 @@ import html
 import pytest
 from traitlets import TraitError
 
-from chwkit.module import Module, request_lang
-from chwkit.modules import QuestionSpec
-from chwkit.quiz import (
+from chwkit.core.text import fold
+from chwkit.learn.page import Module, request_lang
+from chwkit.learn.practice import (
     MAX_ANSWER_CHARS,
     LanguageSwitch,
     ModuleProgress,
     make_question,
-    normalize_answer,
 )
+from chwkit.learn.spec import QuestionSpec
 
 SINGLE = QuestionSpec.from_dict(
     {
@@ -127,8 +127,8 @@ def test_short_answer_never_echoes_the_learner_text():
     assert "<script>" not in q.feedback.get_state()["value"]
 
 
-def test_normalize_answer():
-    assert normalize_answer(" Ácompañante\tComunitaria. ") == "acompanante comunitaria"
+def test_fold():
+    assert fold(" Ácompañante\tComunitaria. ") == "acompanante comunitaria"
 
 
 def test_language_switch_only_takes_known_languages():
@@ -165,7 +165,7 @@ def test_request_lang_reads_the_query_string(query, lang):
 
 
 def test_module_ready_switches_every_widget_to_the_visitor_language(monkeypatch):
-    from chwkit.modules import discover
+    from chwkit.learn.spec import discover
 
     spec = discover()[0]
     monkeypatch.delenv("VOILA_PREHEAT", raising=False)
@@ -182,7 +182,7 @@ def test_module_ready_switches_every_widget_to_the_visitor_language(monkeypatch)
 
 def test_a_module_page_shares_layout_and_style_models():
     """Each model is sent to the learner's browser and built there before the page is ready."""
-    from chwkit.modules import discover
+    from chwkit.learn.spec import discover
 
     spec = discover()[0]
     module = Module(spec)

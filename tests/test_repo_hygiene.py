@@ -51,7 +51,7 @@ def test_binder_requirements_agree_with_pyproject():
 def test_binder_installs_the_kit_and_its_template():
     post = (REPO / "binder" / "postBuild").read_text()
     assert "pip install" in post and "-e ." in post and "binder-config" in post
-    assert "widgets/chwkit/share/jupyter" in (REPO / "binder" / "start").read_text()
+    assert "widgets/chwkit/serve/share/jupyter" in (REPO / "binder" / "start").read_text()
 
 
 def test_nothing_links_a_cdn():

@@ -11,8 +11,8 @@ import urllib.request
 import pytest
 from conftest import copy_project, free_port, stop_server
 
-from chwkit import server as server_mod
-from chwkit.server import (
+from chwkit.serve import app as server_mod
+from chwkit.serve.app import (
     ServeOptions,
     check_render_path,
     choose_frontend,

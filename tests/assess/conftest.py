@@ -52,7 +52,7 @@ def course_home(tmp_path_factory):
 
 def add_learner(person_id: str) -> str:
     """Roster + gradebook, as ``chwkit roster add`` does; returns the access code."""
-    from chwkit import roster, roster_cli
+    from chwkit.assess import roster, roster_cli
 
     code = roster.add(person_id)
     roster_cli._gradebook_add([(person_id, None)])

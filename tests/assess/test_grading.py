@@ -14,13 +14,12 @@ import sys
 import nbformat
 import pytest
 
-from chwkit import roster
-from chwkit.assess import course
+from chwkit.assess import course, roster
 from chwkit.assess.feedback import read_feedback, render_feedback
+from chwkit.assess.grading import grade
 from chwkit.assess.items import load_assessment
 from chwkit.assess.sanitize import leaks
 from chwkit.assess.submit import submit, write_submission
-from chwkit.grading import grade
 
 from .conftest import ASSIGNMENT, REPO, RIGHT, WRONG, add_learner, secrets
 from .corpus import CORPUS, PWNED, WARNED

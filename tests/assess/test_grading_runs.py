@@ -11,10 +11,10 @@ import pytest
 
 from chwkit.assess import course
 from chwkit.assess.feedback import read_feedback, render_feedback
+from chwkit.assess.grading import grade, grade_lock_file
 from chwkit.assess.items import load_assessment
 from chwkit.assess.submit import submit
 from chwkit.cli import main
-from chwkit.grading import grade, grade_lock_file
 
 from .conftest import ASSIGNMENT, RIGHT, WRONG, add_learner
 

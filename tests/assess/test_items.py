@@ -12,7 +12,7 @@ from chwkit.assess.items import (
     clean_answer,
     parse_answer_cell,
 )
-from chwkit.i18n import LANGS
+from chwkit.core.i18n import LANGS
 
 from .conftest import REPO
 

@@ -7,8 +7,7 @@ import logging
 
 import pytest
 
-from chwkit import roster
-from chwkit.assess import course
+from chwkit.assess import course, roster
 from chwkit.assess.page import AssessmentPage, parse_query
 
 from .conftest import ASSIGNMENT, add_learner

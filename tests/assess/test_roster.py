@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from chwkit import roster
+from chwkit.assess import roster
 from chwkit.cli import main
 
 

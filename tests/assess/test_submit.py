@@ -8,8 +8,7 @@ import re
 import nbformat
 import pytest
 
-from chwkit import roster
-from chwkit.assess import course
+from chwkit.assess import course, roster
 from chwkit.assess.submit import SubmitError, fill_answers, load_release, submit
 
 from .conftest import ASSIGNMENT, RIGHT, add_learner
@@ -95,7 +94,7 @@ def test_unknown_or_path_like_assessment_is_refused(course_home):
 def test_cells_without_nbgrader_ids_must_be_the_releases_own(course_home, tmp_path):
     """An assessment may hold ordinary cells (no nbgrader id): a submission keeps them as
     released; one added, edited or moved is refused before anything runs."""
-    from chwkit.grading import check_submission
+    from chwkit.assess.grading import check_submission
 
     release_nb, spec = load_release(ASSIGNMENT)
     release_nb = copy.deepcopy(release_nb)

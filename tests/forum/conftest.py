@@ -40,7 +40,7 @@ def session_file(forum_dir) -> Path:
 
 @pytest.fixture
 def facilitator_code(project) -> str:
-    from chwkit import roster
+    from chwkit.assess import roster
 
     return roster.add("fac-1", role="facilitator")
 

@@ -16,7 +16,7 @@ TIMEOUT = 90_000
 
 @pytest.fixture
 def browser_session(server, monkeypatch):
-    from chwkit import roster
+    from chwkit.assess import roster
 
     monkeypatch.setenv("CHWKIT_HOME", str(server.home))
     code = roster.add("fac-browser", role="facilitator")

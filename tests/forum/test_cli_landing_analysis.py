@@ -45,7 +45,7 @@ def test_forum_new_explains_bad_values(project, capsys, flag, value, message):
 
 
 def test_forum_new_warns_about_a_facilitator_missing_from_the_roster(project, capsys):
-    from chwkit import roster
+    from chwkit.assess import roster
 
     roster.add("fac-1", role="facilitator")
     argv = ["forum", "new", "--date", "2026-11-05", "--site", "x1", "--topic", "T",
@@ -186,7 +186,7 @@ def test_analyst_helpers_on_a_built_dataset(forum_dir):
 
 
 def test_load_dataset_says_when_there_is_none(project, monkeypatch, capsys):
-    from chwkit import paths
+    from chwkit.core import paths
     from chwkit.forum import analysis
 
     monkeypatch.delenv("CHWKIT_FORUM_SAMPLE", raising=False)

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
+from chwkit.core.i18n import catalog
 from chwkit.forum.codebook import SOURCES, CodebookError, codebook, load_codebook
-from chwkit.i18n import catalog
 
 C3_SKILLS = [
     "communication",

@@ -123,7 +123,7 @@ def _die():
 
 def killed_writer(path: Path, point: str, conn) -> None:
     """Save 5 contributions, report them, then die at ``point`` during the 6th save."""
-    from chwkit import nbstore
+    from chwkit.core import nbstore
 
     book = codebook()
 
@@ -188,7 +188,7 @@ def killed_writer(path: Path, point: str, conn) -> None:
 def test_a_kill_at_each_point_of_the_atomic_write_keeps_the_notebook_whole(
     session_file, point, monkeypatch
 ):
-    from chwkit import nbstore
+    from chwkit.core import nbstore
 
     receive, send = FORK.Pipe(duplex=False)
     proc = FORK.Process(target=killed_writer, args=(session_file, point, send), daemon=True)

@@ -28,7 +28,7 @@ def fill(r: Recorder, text="Las familias esperan meses la renovación.", **conse
 
 
 def test_wrong_or_learner_codes_do_not_sign_in(session_file, facilitator_code):
-    from chwkit import roster
+    from chwkit.assess import roster
 
     learner_code = roster.add("p001", role="learner")
     r = Recorder(session_file)
@@ -173,7 +173,7 @@ def test_saving_an_edit_of_a_withdrawn_contribution_says_why_in_spanish(rec, ses
 
 
 def test_a_busy_session_says_so_in_spanish(rec, session_file, monkeypatch):
-    from chwkit import nbstore
+    from chwkit.core import nbstore
 
     monkeypatch.setattr(nbstore, "LOCK_TIMEOUT_S", 0.05)
     fill(rec)
@@ -216,7 +216,7 @@ def test_under_preheat_the_recorder_reads_after_the_visitor_arrives(
 ):
     """A preheated kernel runs the notebook before anyone opens the page: the session, the
     page's language and the list must be read only after ``wait_for_request()`` returns."""
-    from chwkit import preheat
+    from chwkit.core import request as preheat
     from chwkit.forum.session import save_contribution, set_attendance
 
     from .conftest import contribution
@@ -252,7 +252,7 @@ def test_under_preheat_the_recorder_reads_after_the_visitor_arrives(
 
 
 def test_without_preheat_the_recorder_does_not_wait(session_file, monkeypatch):
-    from chwkit import preheat
+    from chwkit.core import request as preheat
 
     monkeypatch.chdir(session_file.parent)
     monkeypatch.setattr(preheat, "_receive", lambda url: pytest.fail("waited for a visitor"))

@@ -12,9 +12,11 @@ import sys
 
 # subcommand -> module holding ``register(subparsers)``
 SUBCOMMANDS: dict[str, str] = {
-    "serve": "chwkit.server_cli",
-    "roster": "chwkit.roster_cli",
-    "grade": "chwkit.grading_cli",
+    "serve": "chwkit.serve.cli",
+    "modules": "chwkit.learn.check",
+    "assess": "chwkit.assess.author_cli",
+    "roster": "chwkit.assess.roster_cli",
+    "grade": "chwkit.assess.grading_cli",
     "forum": "chwkit.forum.cli",
 }
 

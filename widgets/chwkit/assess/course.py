@@ -16,8 +16,8 @@ import re
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .. import paths
-from ..i18n import t
+from chwkit.core import paths
+from chwkit.core.i18n import t
 
 COURSE_ID = "chwkit"
 ASSIGNMENT_ID = re.compile(r"^[a-z][a-z0-9_]{1,60}$")
@@ -166,7 +166,7 @@ def available(root: Path | None = None) -> list[str]:
 
 def landing_entries(lang: str) -> list[dict]:
     """Links to each released assessment for the landing page, in ``lang``."""
-    from .items import load_assessment
+    from chwkit.assess.items import load_assessment
 
     entries = []
     for assignment in available():

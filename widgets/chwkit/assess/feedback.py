@@ -11,9 +11,9 @@ from __future__ import annotations
 import html
 import json
 
-from ..i18n import t
-from . import course
-from .items import Assessment
+from chwkit.assess import course
+from chwkit.assess.items import Assessment
+from chwkit.core.i18n import t
 
 FEEDBACK_JSON = "chwkit_feedback.json"
 STATUSES = ("correct", "partial", "incorrect", "unanswered", "pending")

@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..i18n import LANGS
+from chwkit.core.i18n import LANGS
 
 KINDS = ("single", "multiple", "numeric", "short", "reflection")
 MAX_SHORT_CHARS = 200
@@ -58,10 +58,11 @@ class Item:
     hint: dict[str, str]
     options: tuple[dict[str, str], ...] = ()
     unit: dict[str, str] | None = None
+    completion: bool = False  # a reflection that scores for having been answered
 
     @property
     def manual(self) -> bool:
-        return self.kind == "reflection"
+        return self.kind == "reflection" and not self.completion
 
     @property
     def test_id(self) -> str | None:
@@ -121,6 +122,7 @@ def _item(meta: dict, where: str) -> Item:
         hint=_bilingual(meta.get("hint"), f"{where} hint"),
         options=options,
         unit=_bilingual(meta["unit"], f"{where} unit") if meta.get("unit") else None,
+        completion=kind == "reflection" and meta.get("completion") is True,
     )
 
 
@@ -148,7 +150,7 @@ def assessment_from_notebook(nb) -> Assessment:
 
 
 def load_assessment(path: Path) -> Assessment:
-    from .. import nbstore
+    from chwkit.core import nbstore
 
     return assessment_from_notebook(nbstore.read(Path(path)))
 

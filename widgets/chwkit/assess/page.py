@@ -22,14 +22,13 @@ from urllib.parse import parse_qs
 import ipywidgets as widgets
 from traitlets import Unicode, link, observe, validate
 
-from .. import roster
-from ..i18n import DEFAULT_LANG, LANGS, normalize_lang, t
-from ..preheat import wait_for_request
-from ..quiz import LanguageSwitch
-from . import course
-from .feedback import read_feedback, render_feedback
-from .items import MAX_REFLECTION_CHARS, MAX_SHORT_CHARS, Assessment, Item
-from .submit import SubmitError, latest_submission, load_release, submit
+from chwkit.assess import course, roster
+from chwkit.assess.feedback import read_feedback, render_feedback
+from chwkit.assess.items import MAX_REFLECTION_CHARS, MAX_SHORT_CHARS, Assessment, Item
+from chwkit.assess.submit import SubmitError, latest_submission, load_release, submit
+from chwkit.core.i18n import DEFAULT_LANG, LANGS, normalize_lang, t
+from chwkit.core.request import wait_for_request
+from chwkit.learn.practice import LanguageSwitch
 
 MAX_TRIES = 5
 TRY_WINDOW_S = 60.0

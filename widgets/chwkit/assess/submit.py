@@ -5,7 +5,7 @@ one literal of validated plain data (never code from the learner), plus ``timest
 the exact format nbgrader parses. It lands in nbgrader's submitted layout,
 ``<data>/course/submitted/<id>/<assignment>/``; every submission is also kept under
 ``<data>/course/history/<id>/<assignment>/<stamp>/`` (the latest counts, earlier ones stay).
-Writes are atomic (``chwkit.nbstore``) and serialised per learner and assignment with a lock
+Writes are atomic (``chwkit.core.nbstore``) and serialised per learner and assignment with a lock
 the grader also takes, so it never reads half a submission.
 """
 
@@ -21,9 +21,15 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from .. import nbstore, roster
-from . import course
-from .items import AnswerError, Assessment, answer_source, assessment_from_notebook, clean_answer
+from chwkit.assess import course, roster
+from chwkit.assess.items import (
+    AnswerError,
+    Assessment,
+    answer_source,
+    assessment_from_notebook,
+    clean_answer,
+)
+from chwkit.core import nbstore
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's; anything else crashes autograde
 

@@ -4,7 +4,7 @@ build a tidy dataset.
 - ``codebook``: the themes (C3 roles and skills, wellbeing, emergent), from ``codebook.csv``;
 - ``model``: sessions and contributions, and the checks on their values;
 - ``privacy``: flags likely identifiers before a contribution is saved;
-- ``session``: the session notebook (template, reading, writing through ``chwkit.nbstore``);
+- ``session``: the session notebook (template, reading, writing through ``chwkit.core.nbstore``);
 - ``recorder``: the Voila widget a facilitator uses during the forum;
 - ``dataset``: ``chwkit forum build``: the tidy dataset and its ``datapackage.json``;
 - ``sample``: invented sessions for tests, benchmarks and the analyst notebook;
@@ -18,15 +18,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .analysis import Dataset
-    from .recorder import Recorder
+    from chwkit.forum.analysis import Dataset
+    from chwkit.forum.recorder import Recorder
 
 __all__ = ["Recorder", "landing_entries", "load_dataset", "build_dataset"]
 
 
 def __getattr__(name: str) -> Any:
     if name == "Recorder":
-        from .recorder import Recorder
+        from chwkit.forum.recorder import Recorder
 
         return Recorder
     raise AttributeError(name)
@@ -34,20 +34,20 @@ def __getattr__(name: str) -> Any:
 
 def landing_entries(lang: str) -> list[dict]:
     """Forum sessions for the landing page's facilitator section, newest first."""
-    from .landing import landing_entries as entries
+    from chwkit.forum.landing import landing_entries as entries
 
     return entries(lang)
 
 
 def load_dataset(folder=None, lang: str = "es", sample_if_missing: bool = False) -> Dataset:
     """The built forum dataset as pandas tables (see ``chwkit.forum.analysis.Dataset``)."""
-    from .analysis import load_dataset as load
+    from chwkit.forum.analysis import load_dataset as load
 
     return load(folder, lang=lang, sample_if_missing=sample_if_missing)
 
 
 def build_dataset(**kwargs):
     """Build the tidy dataset from every session notebook (see ``chwkit.forum.dataset.build``)."""
-    from .dataset import build
+    from chwkit.forum.dataset import build
 
     return build(**kwargs)

@@ -18,15 +18,15 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from .. import nbstore, paths
-from ..i18n import normalize_lang, t
-from .model import KINDS
+from chwkit.core import nbstore, paths
+from chwkit.core.i18n import normalize_lang, t
+from chwkit.core.text import strip_accents
+from chwkit.forum.model import KINDS
 
 TABLES = ("sessions", "contributions", "contribution_themes", "codebook")
 SAMPLE_ENV = "CHWKIT_FORUM_SAMPLE"
@@ -43,8 +43,7 @@ class DatasetMissing(FileNotFoundError):
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", str(text))
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return strip_accents(text).casefold()
 
 
 @dataclass
@@ -211,12 +210,12 @@ def build_sample(folder: Path, sessions: int = 24, per_session: int = 12, seed: 
     The newest session also holds one contribution whose text is markup
     (``SAMPLE_MARKUP_TEXT``): the analyst notebook shows that it is displayed as text.
     """
-    from .codebook import codebook
-    from .dataset import build
-    from .model import make_contribution
-    from .privacy import text_digest
-    from .sample import generate
-    from .session import TEMPLATE_NAME, save_contribution, template_path
+    from chwkit.forum.codebook import codebook
+    from chwkit.forum.dataset import build
+    from chwkit.forum.model import make_contribution
+    from chwkit.forum.privacy import text_digest
+    from chwkit.forum.sample import generate
+    from chwkit.forum.session import TEMPLATE_NAME, save_contribution, template_path
 
     folder = Path(folder)
     sessions_dir = folder / "forum_sessions"
@@ -252,7 +251,7 @@ def sample_dir() -> Path:
 
 def cached_sample() -> Path:
     """The invented sample's dataset folder, built on first use and reused after that."""
-    from .dataset import _codebook_key
+    from chwkit.forum.dataset import _codebook_key
 
     root = sample_dir()
     stamp = f"{SAMPLE_VERSION}:{_codebook_key()}"
@@ -277,7 +276,7 @@ def load_dataset(
     """The built dataset (default: the data directory's), or the invented sample, flagged as
     such: when ``sample_if_missing`` and nothing is built, or when ``CHWKIT_FORUM_SAMPLE=1``
     (and no ``folder`` was given)."""
-    from .dataset import dataset_dir
+    from chwkit.forum.dataset import dataset_dir
 
     forced = folder is None and sample_forced()
     folder = Path(folder) if folder else dataset_dir()

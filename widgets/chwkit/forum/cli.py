@@ -46,9 +46,9 @@ def register(subparsers) -> None:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    from ..cli import UserError
-    from .model import ForumValueError, make_session
-    from .session import SessionError, new_session
+    from chwkit.cli import UserError
+    from chwkit.forum.model import ForumValueError, make_session
+    from chwkit.forum.session import SessionError, new_session
 
     try:
         session = make_session(
@@ -66,7 +66,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 def _facilitator_warning(person_id: str) -> str | None:
     """A facilitator missing from a roster that has people is likely a typo."""
-    from .. import roster
+    from chwkit.assess import roster
 
     try:
         people = roster.people()
@@ -83,7 +83,7 @@ def _facilitator_warning(person_id: str) -> str | None:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from .dataset import build
+    from chwkit.forum.dataset import build
 
     report = build(
         forum_dir=args.sessions,
@@ -96,9 +96,9 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .. import paths
-    from .dataset import session_files
-    from .session import read_session_file
+    from chwkit.core import paths
+    from chwkit.forum.dataset import session_files
+    from chwkit.forum.session import read_session_file
 
     for path in session_files(paths.forum_dir()):
         record = read_session_file(path)
@@ -115,8 +115,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_sample(args: argparse.Namespace) -> int:
     import shutil
 
-    from .sample import generate
-    from .session import TEMPLATE_NAME, template_path
+    from chwkit.forum.sample import generate
+    from chwkit.forum.session import TEMPLATE_NAME, template_path
 
     out = args.out
     out.mkdir(parents=True, exist_ok=True)

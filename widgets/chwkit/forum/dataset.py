@@ -26,11 +26,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import paths
-from .codebook import CODEBOOK_PATH, SOURCES, Codebook, codebook
-from .model import CONSENTS, KINDS, ROLES, ForumValueError, make_contribution
-from .privacy import find_identifiers, text_digest
-from .session import TEMPLATE_NAME, read_session_file
+from chwkit.core import paths
+from chwkit.forum.codebook import CODEBOOK_PATH, SOURCES, Codebook, codebook
+from chwkit.forum.model import CONSENTS, KINDS, ROLES, ForumValueError, make_contribution
+from chwkit.forum.privacy import find_identifiers, text_digest
+from chwkit.forum.session import TEMPLATE_NAME, read_session_file
 
 CACHE_VERSION = 3
 DEID_STATUSES = ("no_flags", "reviewed")

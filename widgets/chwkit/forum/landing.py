@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .. import paths
-from ..i18n import t
-from .session import TEMPLATE_NAME, read_session_file
+from chwkit.core import paths
+from chwkit.core.i18n import t
+from chwkit.forum.session import TEMPLATE_NAME, read_session_file
 
 MAX_ENTRIES = 24
 

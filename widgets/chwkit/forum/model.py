@@ -12,9 +12,9 @@ import uuid as uuid_mod
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
-from ..i18n import LANGS, t
-from .codebook import Codebook
-from .privacy import is_given_name
+from chwkit.core.i18n import LANGS, t
+from chwkit.forum.codebook import Codebook
+from chwkit.forum.privacy import is_given_name
 
 KINDS: tuple[str, ...] = ("experience", "challenge", "best_practice", "question", "reflection")
 ROLES: tuple[str, ...] = ("chw", "acompanante", "supervisor", "facilitator", "other")

@@ -25,10 +25,11 @@ import ipywidgets as widgets
 from filelock import Timeout as FileLockTimeout
 from traitlets import Unicode
 
-from .. import nbstore, paths, preheat
-from ..i18n import normalize_lang, t
-from .codebook import Codebook, codebook
-from .model import (
+from chwkit.core import nbstore, paths
+from chwkit.core import request as preheat
+from chwkit.core.i18n import normalize_lang, t
+from chwkit.forum.codebook import Codebook, codebook
+from chwkit.forum.model import (
     CONSENTS,
     KINDS,
     MAX_TEXT_CHARS,
@@ -38,8 +39,8 @@ from .model import (
     make_contribution,
     new_uuid,
 )
-from .privacy import Flag, find_identifiers, text_digest
-from .session import (
+from chwkit.forum.privacy import Flag, find_identifiers, text_digest
+from chwkit.forum.session import (
     SessionError,
     contributions,
     read_session,
@@ -73,7 +74,7 @@ def query_lang(query: str | None = None) -> str | None:
 
 
 def default_verifier(code: str, role: str | None = None):
-    from ..roster import verify_code
+    from chwkit.assess.roster import verify_code
 
     return verify_code(code, role=role)
 

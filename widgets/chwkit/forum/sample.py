@@ -11,11 +11,17 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
-from .. import nbstore
-from .codebook import Codebook, codebook
-from .model import KINDS, ROLES, Consent, Contribution, make_session
-from .privacy import text_digest
-from .session import TEMPLATE_NAME, _new_cell, read_template, session_notebook, session_path
+from chwkit.core import nbstore
+from chwkit.forum.codebook import Codebook, codebook
+from chwkit.forum.model import KINDS, ROLES, Consent, Contribution, make_session
+from chwkit.forum.privacy import text_digest
+from chwkit.forum.session import (
+    TEMPLATE_NAME,
+    _new_cell,
+    read_template,
+    session_notebook,
+    session_path,
+)
 
 SITES = ("mission", "tenderloin", "excelsior", "chinatown", "bayview", "oakland",
          "sierra-chiapas", "tijuana")  # fmt: skip

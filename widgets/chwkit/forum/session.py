@@ -5,7 +5,7 @@ A session notebook is ``forum_sessions/<date>_<site>.ipynb``. Its parameters cel
 after the template's cells: readable minutes in the session's language, with the structured
 record in ``cell.metadata["chwkit"]["contribution"]``.
 
-Writes go through ``chwkit.nbstore`` (lock + atomic replace). Reads for the dataset and the
+Writes go through ``chwkit.core.nbstore`` (lock + atomic replace). Reads for the dataset and the
 landing page use plain ``json`` (no schema validation: it is the slow part), and report
 problems by file and cell instead of raising.
 """
@@ -25,10 +25,10 @@ from pathlib import Path
 
 import nbformat
 
-from .. import nbstore, paths
-from ..i18n import t
-from .codebook import Codebook, codebook
-from .model import (
+from chwkit.core import nbstore, paths
+from chwkit.core.i18n import t
+from chwkit.forum.codebook import Codebook, codebook
+from chwkit.forum.model import (
     SESSION_ID,
     Contribution,
     ForumValueError,
@@ -373,7 +373,7 @@ def _with_times(c: Contribution, created: str, updated: str, old: dict) -> Contr
 
 def withdraw_contribution(path: Path, uuid: str, book: Codebook | None = None) -> None:
     """Mark a contribution withdrawn and delete its words from the record and the minutes."""
-    from .model import make_contribution
+    from chwkit.forum.model import make_contribution
 
     book = book or codebook()
     with nbstore.editing(Path(path)) as nb:
@@ -398,7 +398,7 @@ def set_attendance(path: Path, attendance: int | None) -> Session:
     """Record how many people came; rewrites the parameters cell."""
     from dataclasses import replace
 
-    from .model import check_attendance
+    from chwkit.forum.model import check_attendance
 
     attendance = check_attendance(attendance)
     with nbstore.editing(Path(path)) as nb:
@@ -409,7 +409,7 @@ def set_attendance(path: Path, attendance: int | None) -> Session:
 
 def contributions(path: Path, book: Codebook | None = None) -> list[Contribution]:
     """The session's readable contributions, in order (unreadable records are skipped)."""
-    from .model import make_contribution
+    from chwkit.forum.model import make_contribution
 
     book = book or codebook()
     record = read_session_file(path)

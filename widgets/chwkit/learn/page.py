@@ -1,6 +1,6 @@
 """The learner's module page: what a module notebook calls.
 
-    from chwkit.module import Module
+    from chwkit.learn.page import Module
     module = Module.here()      # reads module.yaml beside the notebook
     module.header()             # language switch + progress
     ...markdown cells tagged lang-es / lang-en...
@@ -9,7 +9,7 @@
 
 Under Voila's preheated kernels the notebook runs before the visitor arrives, so the
 visitor's language (query string ``?lang=``) is read in ``ready()``, after
-``chwkit.preheat.wait_for_request()``; every widget then relabels itself.
+``chwkit.core.request.wait_for_request()``; every widget then relabels itself.
 """
 
 from __future__ import annotations
@@ -21,10 +21,10 @@ from urllib.parse import parse_qs
 from IPython.display import display
 from traitlets import HasTraits, Unicode, link, validate
 
-from .i18n import DEFAULT_LANG, LANGS, normalize_lang
-from .modules import ModuleSpec
-from .preheat import wait_for_request
-from .quiz import LanguageSwitch, ModuleProgress, Question, make_question
+from chwkit.core.i18n import DEFAULT_LANG, LANGS, normalize_lang
+from chwkit.core.request import wait_for_request
+from chwkit.learn.practice import LanguageSwitch, ModuleProgress, Question, make_question
+from chwkit.learn.spec import ModuleSpec
 
 
 def request_lang(query: str | None = None) -> str:

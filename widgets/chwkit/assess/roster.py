@@ -30,7 +30,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from . import paths
+from chwkit.core import paths
 
 ROLES: tuple[str, ...] = ("learner", "facilitator")
 # No 0/O, 1/I/L, U/V: easy to read aloud and to type on a phone.

@@ -32,10 +32,10 @@ from voila.static_file_handler import AllowListFileHandler, MultiStaticFileHandl
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from . import modules as modules_mod
-from . import paths
-from .i18n import DEFAULT_LANG, LANGS, catalog, normalize_lang, t
-from .landing import extra_sections, module_entries
+from chwkit.core import paths
+from chwkit.core.i18n import DEFAULT_LANG, LANGS, catalog, normalize_lang, t
+from chwkit.learn import spec as modules_mod
+from chwkit.serve.landing import extra_sections, module_entries
 
 LEARNER_PREFIXES = ("notebooks/", "forum_sessions/")
 # Pages outside the module and forum folders that learners open (the rest of notebooks/ is
@@ -63,7 +63,9 @@ YEAR_S = 365 * 24 * 3600
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 _pages = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(paths.package_dir() / "share" / "chwkit" / "pages")),
+    loader=jinja2.FileSystemLoader(
+        str(paths.package_dir() / "serve" / "share" / "chwkit" / "pages")
+    ),
     autoescape=True,
 )
 
@@ -188,7 +190,7 @@ def static_version() -> str:
     """A key that changes whenever Voila's or the kit's front-end files may change."""
     import voila
 
-    from . import __version__
+    from chwkit import __version__
 
     return hashlib.sha1(f"{voila.__version__}:{__version__}".encode()).hexdigest()[:12]
 
@@ -415,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 2 or argv[0] != "binder-config":
-        print("usage: python -m chwkit.server binder-config PATH", file=sys.stderr)
+        print("usage: python -m chwkit.serve.app binder-config PATH", file=sys.stderr)
         return 1
     target = Path(argv[1])
     target.parent.mkdir(parents=True, exist_ok=True)

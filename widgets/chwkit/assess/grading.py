@@ -36,11 +36,10 @@ from pathlib import Path
 import nbformat
 from filelock import FileLock
 
-from . import roster
-from .assess import course
-from .assess.feedback import FEEDBACK_JSON
-from .assess.items import AnswerError, Assessment, assessment_from_notebook, parse_answer_cell
-from .assess.submit import TIMESTAMP_FORMAT
+from chwkit.assess import course, roster
+from chwkit.assess.feedback import FEEDBACK_JSON
+from chwkit.assess.items import AnswerError, Assessment, assessment_from_notebook, parse_answer_cell
+from chwkit.assess.submit import TIMESTAMP_FORMAT
 
 MAX_NOTEBOOK_BYTES = 2_000_000
 

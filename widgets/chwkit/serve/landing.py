@@ -10,9 +10,9 @@ import html
 import importlib
 from dataclasses import dataclass, field
 
-from . import modules as modules_mod
-from . import paths
-from .i18n import LANGS, catalog, t
+from chwkit.core import paths
+from chwkit.core.i18n import LANGS, catalog, t
+from chwkit.learn import spec as modules_mod
 
 
 @dataclass
@@ -82,7 +82,7 @@ def show(lang: str | None = None) -> None:
     """Display the module list in a notebook (links relative to ``notebooks/index.ipynb``)."""
     from IPython.display import HTML, display
 
-    from .module import request_lang
+    from chwkit.learn.page import request_lang
 
     lang = lang or request_lang()
     items = []

@@ -4,21 +4,20 @@ A module is a folder ``notebooks/modules/<id>/`` holding ``module.yaml`` and ``<
 The notebook carries the text as pairs of markdown cells tagged ``lang-es`` and ``lang-en``;
 ``module.yaml`` carries metadata (level, duration, C3 competencies) and the practice questions.
 
-``python -m chwkit.modules check`` validates every module and prints what is wrong.
+``python -m chwkit.learn.spec check`` validates every module and prints what is wrong.
 """
 
 from __future__ import annotations
 
-import json
+import datetime
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
-from . import paths
-from .i18n import LANGS
+from chwkit.core import paths
+from chwkit.core.i18n import LANGS
 
 LEVELS = ("entry", "mid", "advanced")
 C3_ROLES = tuple(range(1, 11))
@@ -53,6 +52,52 @@ def _bilingual(value: object, where: str) -> dict[str, str]:
             raise ModuleError(f"{where}: missing text in {lang!r}")
         out[lang] = text.strip()
     return out
+
+
+def _list(value: object, where: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ModuleError(f"{where}: expected a list")
+    return value
+
+
+def _date(value: object, where: str) -> datetime.date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise ModuleError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a module's facts come from, and when the author read it."""
+
+    title: str
+    publisher: str
+    url: str
+    consulted: datetime.date
+
+    @classmethod
+    def from_dict(cls, data: object, where: str) -> Source:
+        if not isinstance(data, dict):
+            raise ModuleError(f"{where}: a source is {{title, publisher, url, consulted}}")
+        texts = {}
+        for key in ("title", "publisher", "url"):
+            value = data.get(key)
+            if not isinstance(value, str) or not value.strip():
+                raise ModuleError(f"{where}: missing {key}")
+            texts[key] = value.strip()
+        if not re.match(r"^https?://[^\s]+$", texts["url"]):
+            raise ModuleError(f"{where}: url {texts['url']!r} is not a web address")
+        consulted = _date(data.get("consulted"), f"{where} consulted")
+        if consulted is None:
+            raise ModuleError(f"{where}: missing consulted (the date the author read it)")
+        return cls(consulted=consulted, **texts)
 
 
 @dataclass(frozen=True)
@@ -118,6 +163,16 @@ class ModuleSpec:
     title: dict[str, str]
     summary: dict[str, str]
     questions: tuple[QuestionSpec, ...]
+    objectives: tuple[dict[str, str], ...] = ()
+    sources: tuple[Source, ...] = ()
+    reviewed: datetime.date | None = None
+    review_by: datetime.date | None = None
+
+    @property
+    def facilitator_notes(self) -> dict[str, Path]:
+        """The facilitator's plan per language (never shown on a learner page)."""
+        found = {lang: self.folder / f"facilitator.{lang}.md" for lang in LANGS}
+        return {lang: path for lang, path in found.items() if path.is_file()}
 
     @property
     def notebook(self) -> Path:
@@ -171,6 +226,16 @@ class ModuleSpec:
             title=_bilingual(data.get("title"), f"{where} title"),
             summary=_bilingual(data.get("summary"), f"{where} summary"),
             questions=questions,
+            objectives=tuple(
+                _bilingual(o, f"{where} objective {i + 1}")
+                for i, o in enumerate(_list(data.get("objectives"), f"{where} objectives"))
+            ),
+            sources=tuple(
+                Source.from_dict(s, f"{where} source {i + 1}")
+                for i, s in enumerate(_list(data.get("sources"), f"{where} sources"))
+            ),
+            reviewed=_date(data.get("reviewed"), f"{where} reviewed"),
+            review_by=_date(data.get("review_by"), f"{where} review_by"),
         )
 
 
@@ -188,72 +253,3 @@ def find(module_id: str, root: Path | None = None) -> ModuleSpec | None:
     if not (base / module_id / "module.yaml").is_file():
         return None
     return ModuleSpec.load(base / module_id)
-
-
-_HEADING = re.compile(r"^(#{1,6})\s", re.MULTILINE)
-_QUESTION_CALL = re.compile(r"module\.question\(\s*['\"]([a-z0-9_]+)['\"]\s*\)")
-
-
-def check_structure(spec: ModuleSpec) -> list[str]:
-    """Problems in the notebook's bilingual structure (empty list when sound).
-
-    Markdown cells come in (lang-es, lang-en) pairs with the same heading levels; every
-    question in module.yaml is shown exactly once; no cell holds outputs.
-    """
-    problems: list[str] = []
-    try:
-        nb = json.loads(spec.notebook.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return [f"{spec.notebook}: cannot read: {exc}"]
-    markdown = [c for c in nb.get("cells", []) if c.get("cell_type") == "markdown"]
-    shown: list[str] = []
-    for index, cell in enumerate(nb.get("cells", [])):
-        source = "".join(cell.get("source", ""))
-        if cell.get("cell_type") == "code":
-            shown += _QUESTION_CALL.findall(source)
-            if cell.get("outputs"):
-                problems.append(f"{spec.notebook} cell {index}: committed with outputs")
-    tags = [tuple(c.get("metadata", {}).get("tags", [])) for c in markdown]
-    for i in range(0, len(markdown), 2):
-        pair = markdown[i : i + 2]
-        if len(pair) != 2 or "lang-es" not in tags[i] or "lang-en" not in tags[i + 1]:
-            problems.append(
-                f"{spec.notebook}: markdown cell {i} must be a lang-es cell followed by its "
-                "lang-en twin"
-            )
-            break
-        levels = [[len(h) for h in _HEADING.findall("".join(c.get("source", "")))] for c in pair]
-        if levels[0] != levels[1]:
-            problems.append(
-                f"{spec.notebook}: markdown pair {i // 2} has headings {levels[0]} in es "
-                f"but {levels[1]} in en"
-            )
-    wanted = [q.id for q in spec.questions]
-    if sorted(shown) != sorted(wanted):
-        problems.append(f"{spec.notebook}: shows questions {shown}, module.yaml has {wanted}")
-    return problems
-
-
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] != ["check"]:
-        print("usage: python -m chwkit.modules check")
-        return 1
-    problems: list[str] = []
-    count = 0
-    for folder in sorted(paths.modules_dir().glob("*/module.yaml")):
-        try:
-            spec = ModuleSpec.load(folder.parent)
-        except ModuleError as exc:
-            problems.append(str(exc))
-            continue
-        count += 1
-        problems += check_structure(spec)
-    for problem in problems:
-        print(problem)
-    print(f"{count} modules checked, {len(problems)} problems")
-    return 1 if problems else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .cli import UserError
+from chwkit.cli import UserError
 
 
 def register(subparsers) -> None:
@@ -27,8 +27,8 @@ def register(subparsers) -> None:
 
 
 def cmd_grade(args: argparse.Namespace) -> int:
-    from .assess.course import CourseError
-    from .grading import GradingError, grade
+    from chwkit.assess.course import CourseError
+    from chwkit.assess.grading import GradingError, grade
 
     try:
         report = grade(

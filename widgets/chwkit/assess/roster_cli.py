@@ -13,8 +13,8 @@ import os
 import sys
 from pathlib import Path
 
-from . import roster
-from .cli import UserError
+from chwkit.assess import roster
+from chwkit.cli import UserError
 
 
 def register(subparsers) -> None:
@@ -46,7 +46,7 @@ def register(subparsers) -> None:
 
 def _gradebook_add(people: list[tuple[str, str | None]]) -> None:
     """Enter learners in nbgrader's gradebook (before any code is issued: see ``cmd_add``)."""
-    from .assess import course
+    from chwkit.assess import course
 
     try:
         with course.gradebook() as gb:

@@ -8,24 +8,15 @@ learner's own check: not graded, not stored.
 from __future__ import annotations
 
 import html
-import re
-import unicodedata
 
 import ipywidgets as widgets
 from traitlets import Bool, Int, Unicode, observe, validate
 
-from .i18n import DEFAULT_LANG, LANGS, t
-from .modules import QuestionSpec
+from chwkit.core.i18n import DEFAULT_LANG, LANGS, t
+from chwkit.core.text import fold, matches
+from chwkit.learn.spec import QuestionSpec
 
 MAX_ANSWER_CHARS = 200
-
-
-def normalize_answer(text: str) -> str:
-    """Fold accents, case, punctuation and spacing: "  Promotóra!" -> "promotora"."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    words = re.sub(r"[^\w]+", " ", stripped.casefold())
-    return " ".join(words.split())
 
 
 _shared: dict[tuple, widgets.Widget] = {}
@@ -259,12 +250,10 @@ class ShortAnswerQuestion(Question):
         return value if isinstance(value, str) else ""
 
     def is_empty(self, value):
-        return not normalize_answer(value)
+        return not fold(value)
 
     def is_correct(self, value):
-        given = normalize_answer(value)
-        accepted = {normalize_answer(a) for answers in self.spec.accept.values() for a in answers}
-        return given in accepted
+        return matches(value, [a for answers in self.spec.accept.values() for a in answers])
 
     def _set_value(self, value):
         self.input.value = value

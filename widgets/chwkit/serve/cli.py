@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from .server import ServeOptions, serve
+    from chwkit.serve.app import ServeOptions, serve
 
     serve(
         ServeOptions(

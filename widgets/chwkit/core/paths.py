@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def package_dir() -> Path:
@@ -51,4 +51,4 @@ def assessments_dir() -> Path:
 
 def share_dir() -> Path:
     """The kit's Jupyter data folder (holds the Voila template)."""
-    return _PACKAGE_DIR / "share" / "jupyter"
+    return _PACKAGE_DIR / "serve" / "share" / "jupyter"
