@@ -124,25 +124,25 @@ def test_a_bad_value_in_the_parameters_cell_is_explained_in_spanish(forum_dir):
 
 
 def test_a_crash_while_creating_a_session_leaves_nothing_behind(forum_dir, monkeypatch):
-    from chwkit.forum import session as session_mod
+    from chwkit.core import atomic
 
-    real_write = session_mod._write_new
+    real_write = atomic._write_data
     target = forum_dir / "2026-11-05_mission.ipynb"
 
-    def half_then_crash(handle, text):
-        handle.write(text[: len(text) // 2])
+    def half_then_crash(handle, data):
+        handle.write(data[: len(data) // 2])
         handle.flush()
         assert not target.exists()  # nothing under the session's name while writing
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(session_mod, "_write_new", half_then_crash)
+    monkeypatch.setattr(atomic, "_write_data", half_then_crash)
     before = sorted(p.name for p in forum_dir.iterdir())
     s = make_session("2026-11-05", "mission", "Cobertura", "fac-1")
     with pytest.raises(OSError, match="No space left"):
         new_session(s, forum_dir)
     assert sorted(p.name for p in forum_dir.iterdir()) == before  # no target, no temp file
 
-    monkeypatch.setattr(session_mod, "_write_new", real_write)
+    monkeypatch.setattr(atomic, "_write_data", real_write)
     path = new_session(s, forum_dir)  # the retry is not told "already exists"
     assert path == target and read_session(path) == s
     assert_valid_notebook(path)
@@ -154,15 +154,15 @@ def test_a_creator_killed_mid_write_leaves_no_session_file(forum_dir):
     import os
     import signal
 
-    from chwkit.forum import session as session_mod
+    from chwkit.core import atomic
 
     def child():
-        def half_then_die(handle, text):
-            handle.write(text[: len(text) // 2])
+        def half_then_die(handle, data):
+            handle.write(data[: len(data) // 2])
             handle.flush()
             os.kill(os.getpid(), signal.SIGKILL)
 
-        session_mod._write_new = half_then_die
+        atomic._write_data = half_then_die
         new_session(make_session("2026-11-05", "mission", "Cobertura", "fac-1"), forum_dir)
 
     proc = multiprocessing.get_context("fork").Process(target=child)
@@ -170,6 +170,8 @@ def test_a_creator_killed_mid_write_leaves_no_session_file(forum_dir):
     proc.join()
     assert proc.exitcode == -signal.SIGKILL
     assert not (forum_dir / "2026-11-05_mission.ipynb").exists()
-    # Only the killed writer's temporary file may remain; it blocks nothing.
+    leftovers = [p.name for p in forum_dir.glob(".2026-11-05_mission.ipynb.*.tmp")]
+    assert len(leftovers) == 1, leftovers  # the killed writer's half copy...
     path = new_session(make_session("2026-11-05", "mission", "Cobertura", "fac-1"), forum_dir)
     assert read_session(path).topic == "Cobertura"
+    assert not list(forum_dir.glob(".2026-11-05_mission.ipynb.*.tmp"))  # ...removed by the retry

@@ -22,7 +22,6 @@ with a message.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import shutil
 import sqlite3
@@ -40,6 +39,7 @@ from chwkit.assess import course, roster
 from chwkit.assess.feedback import FEEDBACK_JSON
 from chwkit.assess.items import AnswerError, Assessment, assessment_from_notebook, parse_answer_cell
 from chwkit.assess.submit import TIMESTAMP_FORMAT
+from chwkit.core import atomic
 
 MAX_NOTEBOOK_BYTES = 2_000_000
 
@@ -408,10 +408,7 @@ def learner_feedback(gb, assignment: str, student: str, spec: Assessment, releas
 
 def _write_json(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False, indent=1)
-    os.replace(tmp, path)
+    atomic.write_json(path, data)
 
 
 # -- the command ----------------------------------------------------------------------------

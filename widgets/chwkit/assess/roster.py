@@ -19,10 +19,8 @@ import contextlib
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,7 +28,7 @@ from pathlib import Path
 
 from filelock import FileLock
 
-from chwkit.core import paths
+from chwkit.core import atomic, paths
 
 ROLES: tuple[str, ...] = ("learner", "facilitator")
 # No 0/O, 1/I/L, U/V: easy to read aloud and to type on a phone.
@@ -129,19 +127,7 @@ def load() -> dict:
 
 
 def _write(data: dict) -> None:
-    path = roster_path()
-    fd, tmp = tempfile.mkstemp(prefix=".roster.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic.write_json(roster_path(), data, mode=0o600, sort_keys=True, ensure_ascii=True)
 
 
 @contextlib.contextmanager

@@ -11,10 +11,7 @@ the grader also takes, so it never reads half a submission.
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,7 +26,7 @@ from chwkit.assess.items import (
     assessment_from_notebook,
     clean_answer,
 )
-from chwkit.core import nbstore
+from chwkit.core import atomic, nbstore
 
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f UTC"  # nbgrader's; anything else crashes autograde
 
@@ -99,20 +96,6 @@ def fill_answers(release_nb, spec: Assessment, answers: dict[str, object]):
     return nb, cleaned
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-
-
 def _inside(path: Path, root: Path) -> Path:
     resolved = path.resolve()
     if not resolved.is_relative_to(root.resolve()):
@@ -136,12 +119,12 @@ def write_submission(student: str, assignment: str, nb, moment: datetime | None 
             kept = history / f"{folder_name}-{n}"
         kept.mkdir(parents=True)
         nbstore.write_atomic(kept / f"{assignment}.ipynb", nb)
-        _write_text_atomic(kept / "timestamp.txt", stamp)
+        atomic.write(kept / "timestamp.txt", stamp)
 
         target = _inside(course.submitted_dir(student, assignment), root)
         target.mkdir(parents=True, exist_ok=True)
         nbstore.write_atomic(target / f"{assignment}.ipynb", nb)
-        _write_text_atomic(target / "timestamp.txt", stamp)
+        atomic.write(target / "timestamp.txt", stamp)
     return stamp
 
 

@@ -2,9 +2,8 @@
 
 One small mechanism for the submission writer and the forum recorder (DESIGN.md):
 - a lock file beside the notebook serialises writers across processes;
-- the new notebook is written to a temporary file in the same folder, flushed and fsynced,
-  then renamed over the old one, so a reader (or a crash at any moment) sees either the
-  old notebook or the new one, never half of one;
+- the new notebook is written by ``chwkit.core.atomic`` (temporary file, fsync, rename,
+  folder fsync): a reader, or a crash at any moment, sees the old notebook or the new one;
 - a notebook that fails the nbformat schema is never written (the old file stays).
 
 Reading and writing skip nbformat's generic path (a deep copy and a jsonschema pass on every
@@ -16,14 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import nbformat
 from filelock import FileLock
 from nbformat.v4.rwbase import rejoin_lines, strip_transient
+
+from chwkit.core import atomic
 
 LOCK_TIMEOUT_S = 30.0
 
@@ -140,33 +139,10 @@ def _validate(validator, plain: dict) -> None:
 
 
 def write_atomic(path: Path, nb: nbformat.NotebookNode) -> None:
-    """Replace ``path`` with ``nb`` in one rename; the caller holds the lock if needed."""
-    path = Path(path)
+    """Replace ``path`` with ``nb`` in one rename (``chwkit.core.atomic``); the caller holds
+    the lock if needed. An invalid notebook is refused before anything is written."""
     text = dumps(nb)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            if not text.endswith("\n"):
-                handle.write("\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    fsync_dir(path.parent)  # make the rename itself durable
-
-
-def fsync_dir(folder: Path) -> None:
-    """Flush a folder's entries (a rename or a new link in it) to disk, where supported."""
-    with contextlib.suppress(OSError):
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+    atomic.write(Path(path), text if text.endswith("\n") else text + "\n")
 
 
 def locked(path: Path, timeout: float | None = None) -> FileLock:

@@ -19,20 +19,17 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import os
-import pickle
-import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from chwkit.core import paths
+from chwkit.core import atomic, paths
 from chwkit.forum.codebook import CODEBOOK_PATH, SOURCES, Codebook, codebook
 from chwkit.forum.model import CONSENTS, KINDS, ROLES, ForumValueError, make_contribution
 from chwkit.forum.privacy import find_identifiers, text_digest
 from chwkit.forum.session import TEMPLATE_NAME, read_session_file
 
-CACHE_VERSION = 3
+CACHE_VERSION = 4
 DEID_STATUSES = ("no_flags", "reviewed")
 PROGRESS_MIN_FILES = 100
 
@@ -165,7 +162,8 @@ def session_rows(path: Path, book: Codebook) -> SessionRows:
 
 
 # -- the cache ----------------------------------------------------------------------------------
-# ``index.pickle``: per session file, its (mtime, size), session row, counts and problems.
+# ``index.json``: per session file, its (mtime, size), session row, counts and problems (plain
+# data: a cache is read back as data, never as code, as a pickle would be).
 # ``contributions.arrow`` / ``themes.arrow``: every session's rows with the file they came from
 # (``_file``) and their place in it (``_cell``, ``_pos``), so a rebuild replaces one file's rows
 # with a filter and a concatenation instead of re-reading everything.
@@ -177,19 +175,27 @@ def _load_cache(folder: Path, key: str):
     import pyarrow as pa
 
     try:
-        with open(folder / "index.pickle", "rb") as handle:
-            index = pickle.load(handle)
-        if not isinstance(index, dict) or index.get("version") != (CACHE_VERSION, key):
+        index = json.loads((folder / "index.json").read_text(encoding="utf-8"))
+        if not isinstance(index, dict) or index.get("version") != [CACHE_VERSION, key]:
             return {}, None, None
+        files = {
+            name: (
+                tuple(stamp),
+                tuple(session) if session is not None else None,
+                Counts(**counts),
+                list(problems),
+            )
+            for name, (stamp, session, counts, problems) in index["files"].items()
+        }
         with pa.memory_map(str(folder / "contributions.arrow")) as src:
             contribs = pa.ipc.open_file(src).read_all()
         with pa.memory_map(str(folder / "themes.arrow")) as src:
             themes = pa.ipc.open_file(src).read_all()
-    except (OSError, pickle.PickleError, EOFError, AttributeError, ImportError, ValueError):
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return {}, None, None
     except pa.ArrowException:
         return {}, None, None
-    return index.get("files", {}), contribs, themes
+    return files, contribs, themes
 
 
 def _save_cache(folder: Path, key: str, files: dict, contribs, themes) -> None:
@@ -204,11 +210,11 @@ def _save_cache(folder: Path, key: str, files: dict, contribs, themes) -> None:
 
         _replace(folder / name, write)
 
-    def write_index(tmp):
-        with open(tmp, "wb") as handle:
-            pickle.dump({"version": (CACHE_VERSION, key), "files": files}, handle, protocol=5)
-
-    _replace(folder / "index.pickle", write_index)
+    plain = {
+        name: [list(stamp), session, asdict(counts), problems]
+        for name, (stamp, session, counts, problems) in files.items()
+    }
+    atomic.write_json(folder / "index.json", {"version": [CACHE_VERSION, key], "files": plain})
 
 
 # -- the tables ---------------------------------------------------------------------------------
@@ -296,14 +302,7 @@ def _output_tables(sessions: list[tuple], contribs, themes, book: Codebook):
 
 
 def _replace(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_with(path, write)
 
 
 def datapackage(book: Codebook) -> dict:

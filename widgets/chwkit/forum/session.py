@@ -13,19 +13,16 @@ problems by file and cell instead of raising.
 from __future__ import annotations
 
 import ast
-import contextlib
 import copy
 import html
 import json
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from chwkit.core import nbstore, paths
+from chwkit.core import atomic, nbstore, paths
 from chwkit.core.i18n import t
 from chwkit.forum.codebook import Codebook, codebook
 from chwkit.forum.model import (
@@ -285,9 +282,9 @@ def read_template(path: Path | None = None) -> nbformat.NotebookNode:
 def new_session(session: Session, folder: Path | None = None, template: Path | None = None) -> Path:
     """Write ``<folder>/<date>_<site>.ipynb`` from the template, in the session's language.
 
-    The notebook is written whole to a temporary file, fsynced, then hard-linked to its name:
-    the link fails if the session exists (two people creating it at once cannot both win), and
-    the name never points at a half-written notebook, so a crash leaves nothing to block a retry.
+    Written by ``chwkit.core.atomic`` with ``exclusive=True``: the name is linked to a whole,
+    fsynced notebook and the link fails if the session exists (two people creating it at once
+    cannot both win); a crash leaves nothing to block a retry.
     """
     folder = Path(folder or paths.forum_dir())
     nb = session_notebook(session, read_template(template or folder / TEMPLATE_NAME))
@@ -295,34 +292,11 @@ def new_session(session: Session, folder: Path | None = None, template: Path | N
     folder.mkdir(parents=True, exist_ok=True)
     if target.exists():
         raise SessionError("forum.error.duplicate_session", name=target.name)
-    text = nbstore.dumps(nb) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".new", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            _write_new(handle, text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        try:
-            os.link(tmp, target)
-        except FileExistsError:
-            raise
-        except OSError:  # a file system without hard links: claim the name under the lock
-            with nbstore.locked(target):
-                if target.exists():
-                    raise FileExistsError(target) from None
-                os.replace(tmp, target)
+        atomic.write(target, nbstore.dumps(nb) + "\n", exclusive=True)
     except FileExistsError:
         raise SessionError("forum.error.duplicate_session", name=target.name) from None
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-    nbstore.fsync_dir(folder)
     return target
-
-
-def _write_new(handle, text: str) -> None:
-    """Write a new session's text (a seam for the test that fails a write midway)."""
-    handle.write(text)
 
 
 # -- writing ------------------------------------------------------------------------------------
