@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -52,7 +53,7 @@ def test_a_failing_fill_leaves_the_old_file_and_no_temporary(tmp_path):
     target.write_text("old")
 
     def fill(tmp):
-        open(tmp, "w").write("half")
+        Path(tmp).write_text("half")
         raise OSError(28, "No space left on device")
 
     with pytest.raises(OSError, match="No space"):
