@@ -5,8 +5,9 @@ import html
 import pytest
 from traitlets import TraitError
 
+from chwkit.core.request import page_lang as request_lang
 from chwkit.core.text import fold
-from chwkit.learn.page import Module, request_lang
+from chwkit.learn.page import Module
 from chwkit.learn.practice import (
     MAX_ANSWER_CHARS,
     LanguageSwitch,

@@ -38,7 +38,7 @@ def course_home(tmp_path_factory):
         from chwkit.assess import course
 
         api = NbGraderAPI(config=course.nbgrader_config())
-        for assignment in course.ASSIGNMENTS:
+        for assignment in course.assignments():
             result = api.generate_assignment(assignment, force=True, create=True)
             assert result["success"], result.get("error") or result.get("log")
         yield home

@@ -187,7 +187,7 @@ def test_learner_feedback_statuses(graded):
 def test_no_leak_in_release_feedback_or_learner_files(graded, course_home):
     from nbgrader.apps import NbGraderAPI
 
-    for assignment in course.ASSIGNMENTS:
+    for assignment in course.assignments():
         text = course.release_notebook(assignment).read_text()
         assert leaks(text, secrets(assignment)) == [], assignment
     key = secrets(ASSIGNMENT)

@@ -66,10 +66,10 @@ def test_too_many_wrong_codes_are_slowed_down(course_home):
 
 @pytest.mark.parametrize("lang", ["es", "en"])
 def test_every_item_renders_in_both_languages(course_home, lang):
-    for assignment in course.ASSIGNMENTS:
+    for assignment in course.assignments():
         page = AssessmentPage()
         page.ready(f"a={assignment}&lang={lang}")
-        assert len(page.items) == 6
+        assert len(page.items) == len(page.spec.items) >= 4
         for widget in page.items:
             assert html.escape(widget.item.prompt[lang]) in widget.prompt.value
             assert widget.prompt.value and widget.instructions.value

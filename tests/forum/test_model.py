@@ -47,7 +47,7 @@ def test_codes_that_are_not_names_stay_accepted(pseudonym):
         ({"kind": "rumour"}, "forum.error.kind"),
         ({"role": "admin"}, "forum.error.role"),
         ({"themes": []}, "forum.error.themes"),
-        ({"themes": "em_housing"}, "forum.error.themes"),
+        ({"themes": "em_housing"}, "forum.error.themes_not_list"),
         ({"themes": ["em_nope"]}, "forum.error.unknown_theme"),
         ({"language": "fr"}, "forum.error.language"),
         ({"text": "   "}, "forum.error.text_empty"),
@@ -80,9 +80,40 @@ def test_text_keeps_newlines_and_drops_control_characters():
         (("2026-11-05", "mission", "t", "a b"), "forum.error.facilitator"),
         (("2026-11-05", "mission", "t", "fac-1", "fr"), "forum.error.language"),
         (("2026-11-05", "mission", "t", "fac-1", "es", -3), "forum.error.attendance"),
+        # A topic is shown on the landing page and lands in the dataset: no identifiers.
+        (
+            ("2026-11-05", "mission", "Llamar al 415-555-0134", "fac-1"),
+            "forum.error.topic_identifier",
+        ),
+        (
+            ("2026-11-05", "mission", "Dudas de ana.lopez@example.org", "fac-1"),
+            "forum.error.topic_identifier",
+        ),
+        (
+            ("2026-11-05", "mission", "Paciente nacido el 12/03/1961", "fac-1"),
+            "forum.error.topic_identifier",
+        ),
+        (
+            ("2026-11-05", "mission", "Expediente MRN 00482913", "fac-1"),
+            "forum.error.topic_identifier",
+        ),
     ],
 )
 def test_bad_session_values_are_refused(args, key):
     with pytest.raises(ForumValueError) as info:
         make_session(*args)
     assert info.value.key == key
+
+
+def test_a_topic_with_an_identifier_says_what_was_found_in_both_languages():
+    with pytest.raises(ForumValueError) as info:
+        make_session("2026-11-05", "mission", "Llamar al 415-555-0134", "fac-1")
+    assert "415-555-0134" in info.value.message("es") and "tema" in info.value.message("es")
+    assert "topic" in info.value.message("en")
+
+
+def test_themes_written_as_a_string_say_they_must_be_a_list():
+    with pytest.raises(ForumValueError) as info:
+        contribution(themes="wb_team")
+    assert "lista" in info.value.message("es") and "wb_team" in info.value.message("es")
+    assert "Choose at least one theme" not in str(info.value)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from chwkit.forum import recorder as recorder_mod
@@ -188,14 +190,14 @@ def test_a_busy_session_says_so_in_spanish(rec, session_file, monkeypatch):
     assert "Aporte guardado." in rec.status.value
 
 
-def test_an_unreadable_notebook_gives_a_generic_reason_in_spanish(rec, session_file, capsys):
+def test_an_unreadable_notebook_gives_a_generic_reason_in_spanish(rec, session_file, capfd):
     fill(rec)
     session_file.write_text('{"cells": [', encoding="utf-8")  # broken by hand
     rec._on_save()
     shown = rec.status.value
     assert "No se pudo leer o escribir el cuaderno de la sesión" in shown, shown
     _no_english_or_path(shown, session_file)
-    assert str(session_file) in capsys.readouterr().err  # the details go to the kernel log
+    assert str(session_file) in capfd.readouterr().err  # the details go to the server log
 
 
 def test_a_hand_broken_parameters_cell_is_explained_in_spanish(rec, session_file):
@@ -257,3 +259,51 @@ def test_without_preheat_the_recorder_does_not_wait(session_file, monkeypatch):
     monkeypatch.chdir(session_file.parent)
     monkeypatch.setattr(preheat, "_receive", lambda url: pytest.fail("waited for a visitor"))
     assert Recorder.for_session(session_file.stem).lang == "es"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\n" * 5 + "a" * 3991 + " FIN",  # 4000 once stripped: saved whole
+        " " * 20 + "b" * 3990 + " FINAL",  # 3996 once stripped: saved whole
+    ],
+)
+def test_text_near_the_limit_is_saved_whole_never_cut(rec, session_file, text):
+    fill(rec, text=text)
+    rec._on_save()
+    assert "Aporte guardado." in rec.status.value, rec.status.value
+    [saved] = contributions(session_file)
+    assert saved.text == text.strip()
+
+
+def test_text_over_the_limit_once_stripped_is_refused_not_cut(rec, session_file):
+    fill(rec, text="\n" * 5 + "a" * 3999 + " FIN")  # 4003 once stripped
+    rec._on_save()
+    assert contributions(session_file) == []
+    assert "4000" in rec.status.value and "guardado" not in rec.status.value
+    assert rec.text.value.endswith(" FIN")  # nothing typed is lost from the form
+
+
+def test_a_notebook_with_a_pasted_twin_cell_names_the_cause(rec, session_file, capfd):
+    import nbformat
+
+    fill(rec)
+    rec._on_save()
+    nb = nbformat.read(session_file, 4)
+    twin = [c for c in nb.cells if "chwkit-contribution" in c.metadata.get("tags", [])][0]
+    nb.cells.append(nbformat.from_dict(dict(twin)))  # pasted twice by hand: the same id
+    session_file.write_text(json.dumps(nb), encoding="utf-8")
+    fill(rec, text="Otro aporte.")
+    rec._on_save()
+    shown = rec.status.value
+    assert twin.id in shown and "dos celdas con el mismo id" in shown, shown
+    assert "No se pudo leer o escribir" not in shown
+    assert twin.id in capfd.readouterr().err  # and the server log says it too
+
+
+def test_the_live_list_keeps_a_contributions_line_breaks(rec):
+    fill(rec, text="Primera línea.\nSegunda línea.")
+    rec._on_save()
+    shown = rec.items.children[0].children[0].value
+    assert "Primera línea.\nSegunda línea." in shown and "chwkit-forum-item-text" in shown
+    assert ".chwkit-forum-item-text{white-space:pre-line}" in recorder_mod.PAGE_STYLE

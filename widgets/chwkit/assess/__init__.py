@@ -4,6 +4,6 @@ feedback for the learner, and the landing-page entries.
 Import-light: learner kernels import ``chwkit.assess.page``; only the grader imports nbgrader.
 """
 
-from chwkit.assess.course import ASSIGNMENTS, landing_entries
+from chwkit.assess.course import assignments, landing_entries
 
-__all__ = ["ASSIGNMENTS", "landing_entries"]
+__all__ = ["assignments", "landing_entries"]

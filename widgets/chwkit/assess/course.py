@@ -21,12 +21,6 @@ from chwkit.core.i18n import t
 
 COURSE_ID = "chwkit"
 ASSIGNMENT_ID = re.compile(r"^[a-z][a-z0-9_]{1,60}$")
-# The kit's assessments, in the order the landing page lists them.
-ASSIGNMENTS: tuple[str, ...] = (
-    "chw_role_check",
-    "health_coverage_check",
-    "acompanante_wellbeing_check",
-)
 EXEC_TIMEOUT_S = 20  # a test cell that runs longer (a loop in a tampered file) scores 0
 
 
@@ -155,13 +149,21 @@ def nbgrader_config(root: Path | None = None):
     return c
 
 
+def assignments() -> list[str]:
+    """The course's assessments (a source notebook each), by name."""
+    found = source_dir().glob("*/*.ipynb")
+    return sorted(
+        p.parent.name for p in found if p.stem == p.parent.name and ASSIGNMENT_ID.fullmatch(p.stem)
+    )
+
+
 def available(root: Path | None = None) -> list[str]:
-    """Assessments that have a release version, in the kit's order, then any others."""
+    """Assessments that have a release version, by name (the landing page orders by track)."""
     root = root or course_dir(create=False)
     release = root / "release"
     found = sorted(p.name for p in release.iterdir() if p.is_dir()) if release.is_dir() else []
     found = [a for a in found if ASSIGNMENT_ID.fullmatch(a) and release_notebook(a, root).exists()]
-    return [a for a in ASSIGNMENTS if a in found] + [a for a in found if a not in ASSIGNMENTS]
+    return found
 
 
 def landing_entries(lang: str) -> list[dict]:

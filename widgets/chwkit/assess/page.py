@@ -13,20 +13,19 @@ Widget values are untrusted: the submission writer validates them before anythin
 from __future__ import annotations
 
 import html
-import logging
-import os
-import sys
 import time
-from urllib.parse import parse_qs
 
 import ipywidgets as widgets
-from traitlets import Unicode, link, observe, validate
+from traitlets import link, observe
 
 from chwkit.assess import course, roster
 from chwkit.assess.feedback import read_feedback, render_feedback
 from chwkit.assess.items import MAX_REFLECTION_CHARS, MAX_SHORT_CHARS, Assessment, Item
 from chwkit.assess.submit import SubmitError, latest_submission, load_release, submit
-from chwkit.core.i18n import DEFAULT_LANG, LANGS, normalize_lang, t
+from chwkit.core import request
+from chwkit.core.i18n import DEFAULT_LANG, t
+from chwkit.core.lang import Lang
+from chwkit.core.log import kernel_log
 from chwkit.core.request import wait_for_request
 from chwkit.learn.practice import LanguageSwitch
 
@@ -36,25 +35,16 @@ TRY_WINDOW_S = 60.0
 # ``<server>/voila/render/notebooks/assessment.ipynb``.
 LANDING_HREF = "../../../"
 
-log = logging.getLogger(__name__)
-if sys.__stderr__ is not None and not log.handlers:
-    # The kernel's own stderr goes to the server's log; ``sys.stderr`` (ipykernel's) would
-    # send the details to the learner's browser.
-    _handler = logging.StreamHandler(sys.__stderr__)
-    _handler.setFormatter(logging.Formatter("[chwkit %(asctime)s %(levelname)s] %(message)s"))
-    log.addHandler(_handler)
+log = kernel_log(__name__)
 
 
-def parse_query(query: str | None = None) -> tuple[str | None, str]:
+def parse_query(query_string: str | None = None) -> tuple[str | None, str]:
     """``(assignment, lang)`` from a query string such as ``a=chw_role_check&lang=en``."""
-    if query is None:
-        query = os.environ.get("QUERY_STRING", "")
-    values = parse_qs(query or "")
-    assignment = (values.get("a") or [None])[0]
-    lang = normalize_lang((values.get("lang") or [""])[0]) or DEFAULT_LANG
+    values = request.query(query_string)
+    assignment = values.get("a")
     if assignment is not None and not course.ASSIGNMENT_ID.fullmatch(assignment):
         assignment = None
-    return assignment, lang
+    return assignment, request.page_lang(query_string)
 
 
 def _p(text: str, css: str = "") -> str:
@@ -65,7 +55,7 @@ def _p(text: str, css: str = "") -> str:
 class ItemInput(widgets.VBox):
     """One item: its heading and prompt, instructions, and an input widget."""
 
-    lang = Unicode(DEFAULT_LANG)
+    lang = Lang()
 
     def __init__(self, item: Item, number: int, lang: str = DEFAULT_LANG):
         self.item = item
@@ -79,10 +69,6 @@ class ItemInput(widgets.VBox):
         self.add_class(f"chwkit-item-{item.id}")
         self.lang = lang
         self._relabel()
-
-    @validate("lang")
-    def _valid_lang(self, proposal):
-        return proposal["value"] if proposal["value"] in LANGS else DEFAULT_LANG
 
     @observe("lang")
     def _on_lang(self, _change):
@@ -150,7 +136,7 @@ class ItemInput(widgets.VBox):
 class AssessmentPage(widgets.VBox):
     """Sign in, answer, submit, see feedback: one self-assessment for one learner."""
 
-    lang = Unicode(DEFAULT_LANG)
+    lang = Lang()
 
     def __init__(self, lang: str = DEFAULT_LANG):
         self.assignment: str | None = None
@@ -203,10 +189,6 @@ class AssessmentPage(widgets.VBox):
         self.lang = lang
         self.header.value = _p(t("assess.loading", self.lang))
         self.sign_in_box.layout.display = "none"
-
-    @validate("lang")
-    def _valid_lang(self, proposal):
-        return proposal["value"] if proposal["value"] in LANGS else DEFAULT_LANG
 
     @observe("lang")
     def _on_lang(self, _change):

@@ -31,6 +31,14 @@ class NotebookStoreError(RuntimeError):
     """A notebook could not be read or written."""
 
 
+class DuplicateCellIdError(NotebookStoreError):
+    """Two cells share an id (a cell pasted twice by hand); ``cell_id`` names it."""
+
+    def __init__(self, cell_id: str):
+        super().__init__(f"duplicate cell id {cell_id!r}")
+        self.cell_id = cell_id
+
+
 def lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.lock")
 
@@ -93,7 +101,7 @@ def dumps(nb: nbformat.NotebookNode) -> str:
                 output["text"] = _split(output.get("text"))
         if "id" in cell:
             if cell["id"] in ids:
-                raise NotebookStoreError(f"duplicate cell id {cell['id']!r}")
+                raise DuplicateCellIdError(str(cell["id"]))
             ids.add(cell["id"])
     minor = plain.get("nbformat_minor")
     validator = nbformat.validator.get_validator(

@@ -1,4 +1,8 @@
-"""Waiting for the visitor in a preheated kernel, without importing Voila's server side.
+"""The visitor's request, as a kernel sees it: their query string and language, and waiting
+for them in a preheated kernel, without importing Voila's server side.
+
+``query()`` and ``page_lang()`` are the one place a kernel reads the page's query string
+(``QUERY_STRING``, untrusted: unknown keys and languages are ignored).
 
 Voila preheats kernels: it runs a page's notebook before anyone asks for it, and a notebook
 that needs the visitor (their language, their query string) pauses in
@@ -15,9 +19,12 @@ import asyncio
 import json
 import os
 import threading
+from urllib.parse import parse_qs
 
 from tornado.httpclient import HTTPClientError
 from tornado.websocket import websocket_connect
+
+from chwkit.core.i18n import DEFAULT_LANG, normalize_lang
 
 CONNECT_TIMEOUT_S = 5.0
 
@@ -67,3 +74,15 @@ def wait_for_request() -> None:
     if received and received[0]:
         for key, value in json.loads(received[0]).items():
             os.environ[key] = value
+
+
+def query(query_string: str | None = None) -> dict[str, str]:
+    """The page's query values (first of each), from ``QUERY_STRING`` unless given."""
+    if query_string is None:
+        query_string = os.environ.get("QUERY_STRING", "")
+    return {key: values[0] for key, values in parse_qs(query_string or "").items() if values}
+
+
+def page_lang(query_string: str | None = None, default: str | None = DEFAULT_LANG) -> str | None:
+    """The ``?lang=`` the visitor asked for if the kit speaks it, else ``default``."""
+    return normalize_lang(query(query_string).get("lang", "")) or default

@@ -133,7 +133,7 @@ def session_rows(path: Path, book: Codebook) -> SessionRows:
                 rows.problems.append(f"{where}: no consent recorded; left out of the dataset")
             else:
                 rows.counts.invalid += 1
-                rows.problems.append(f"{where}: {exc}; left out")
+                rows.problems.append(f"{where}: left out of the dataset: {exc}")
             continue
         if not c.consent.dataset:
             rows.counts.no_consent += 1

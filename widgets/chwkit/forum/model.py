@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime
 
 from chwkit.core.i18n import LANGS, t
 from chwkit.forum.codebook import Codebook
-from chwkit.forum.privacy import is_given_name
+from chwkit.forum.privacy import find_identifiers, is_given_name
 
 KINDS: tuple[str, ...] = ("experience", "challenge", "best_practice", "question", "reflection")
 ROLES: tuple[str, ...] = ("chw", "acompanante", "supervisor", "facilitator", "other")
@@ -136,6 +136,13 @@ def make_session(
     topic_text = _clean_text(
         topic, MAX_TOPIC_CHARS, "forum.error.topic_empty", "forum.error.topic_long"
     )
+    # The topic is shown on the landing page and lands in the dataset: the same identifier
+    # check as a contribution's text, but refused outright (nobody reviews a topic).
+    found = find_identifiers(topic_text)
+    if found:
+        raise ForumValueError(
+            "forum.error.topic_identifier", found=", ".join(f"«{f.text}»" for f in found)
+        )
     if not isinstance(facilitator, str) or not PERSON_ID.match(facilitator.strip()):
         raise ForumValueError("forum.error.facilitator", value=str(facilitator)[:40])
     return Session(
@@ -227,8 +234,8 @@ def check_choice(value: object, choices: tuple[str, ...], key: str) -> str:
 
 
 def check_themes(values: object, codebook: Codebook) -> tuple[str, ...]:
-    if isinstance(values, str) or not isinstance(values, list | tuple):
-        raise ForumValueError("forum.error.themes")
+    if not isinstance(values, list | tuple):
+        raise ForumValueError("forum.error.themes_not_list", value=str(values)[:60])
     themes: list[str] = []
     for code in values:
         if code not in codebook:

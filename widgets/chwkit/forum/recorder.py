@@ -13,13 +13,10 @@ Everything shown is escaped: widget values are untrusted.
 from __future__ import annotations
 
 import html
-import os
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from urllib.parse import parse_qs
 
 import ipywidgets as widgets
 from filelock import Timeout as FileLockTimeout
@@ -27,12 +24,13 @@ from traitlets import Unicode
 
 from chwkit.core import nbstore, paths
 from chwkit.core import request as preheat
-from chwkit.core.i18n import normalize_lang, t
+from chwkit.core.i18n import t
+from chwkit.core.lang import Lang
+from chwkit.core.log import kernel_log
 from chwkit.forum.codebook import Codebook, codebook
 from chwkit.forum.model import (
     CONSENTS,
     KINDS,
-    MAX_TEXT_CHARS,
     ROLES,
     Contribution,
     ForumValueError,
@@ -62,21 +60,18 @@ PAGE_STYLE = (
     ".chwkit-forum-item{border-top:1px solid #ccc;padding:.5rem 0}"
     ".chwkit-forum-error{color:#a00000}.chwkit-forum-ok{color:#0a5d0a}"
     ".chwkit-forum-flags{border-left:4px solid #b35c00;padding-left:.5rem}"
+    ".chwkit-forum-item-text{white-space:pre-line}"
     ".chwkit-forum-withdrawn{color:#555}</style>"
 )
-
-
-def query_lang(query: str | None = None) -> str | None:
-    """The ``?lang=`` of the page, if the kernel runs under Voila and one was given."""
-    query = os.environ.get("QUERY_STRING", "") if query is None else query
-    values = parse_qs(query).get("lang", [])
-    return normalize_lang(values[0]) if values else None
 
 
 def default_verifier(code: str, role: str | None = None):
     from chwkit.assess.roster import verify_code
 
     return verify_code(code, role=role)
+
+
+log = kernel_log(__name__)
 
 
 def _msg(text: str, kind: str = "ok") -> str:
@@ -88,13 +83,16 @@ def failure_reason(exc: BaseException, lang: str) -> str:
 
     Errors that carry a catalog key say what they say; a lock held too long says the session
     is busy; anything else from storage (nbstore, the file system) gets a generic reason and
-    its details go to the kernel's log only.
+    its details go to the server's log only (``chwkit.core.log``), never to the page.
     """
     if isinstance(exc, SessionError | ForumValueError):
         return exc.message(lang)
     if isinstance(exc, FileLockTimeout):
         return t("forum.error.busy", lang)
-    print(f"chwkit forum recorder: save failed: {exc!r}", file=sys.stderr)
+    if isinstance(exc, nbstore.DuplicateCellIdError):
+        log.error("forum recorder: %s", exc)
+        return t("forum.error.duplicate_cell", lang, cell=exc.cell_id[:60])
+    log.error("forum recorder: save failed: %r", exc)
     return t("forum.error.storage", lang)
 
 
@@ -105,7 +103,7 @@ def _label(text: str) -> widgets.HTML:
 class Recorder(widgets.VBox):
     """Sign-in, the contribution form and the session's live list of contributions."""
 
-    lang = Unicode("es")
+    lang = Lang("es")
     person = Unicode("")
 
     def __init__(
@@ -136,7 +134,7 @@ class Recorder(widgets.VBox):
         name = f"{session_id}.ipynb"
         folder = Path.cwd() if (Path.cwd() / name).is_file() else paths.forum_dir()
         path = session_path(session_id, folder)
-        kwargs.setdefault("lang", query_lang())
+        kwargs.setdefault("lang", preheat.page_lang(default=None))
         return cls(path, **kwargs)
 
     # -- layout ---------------------------------------------------------------------------------
@@ -453,7 +451,7 @@ class Recorder(widgets.VBox):
             "kind": self.kind.value,
             "themes": list(self.themes.value),
             "language": self.language.value,
-            "text": self.text.value[: MAX_TEXT_CHARS + 1],
+            "text": self.text.value,  # whole: the model refuses what is too long, never cuts
             "consent": {key: bool(box.value) for key, box in self.consent.items()},
             "recorded_by": self.person,
             "created": editing.created if editing else "",

@@ -14,43 +14,29 @@ visitor's language (query string ``?lang=``) is read in ``ready()``, after
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from urllib.parse import parse_qs
 
 from IPython.display import display
-from traitlets import HasTraits, Unicode, link, validate
+from traitlets import HasTraits, link
 
-from chwkit.core.i18n import DEFAULT_LANG, LANGS, normalize_lang
-from chwkit.core.request import wait_for_request
+from chwkit.core.lang import Lang
+from chwkit.core.request import page_lang, wait_for_request
 from chwkit.learn.practice import LanguageSwitch, ModuleProgress, Question, make_question
 from chwkit.learn.spec import ModuleSpec
 
 
-def request_lang(query: str | None = None) -> str:
-    """The language asked for in the page's query string (``QUERY_STRING``), or the default."""
-    if query is None:
-        query = os.environ.get("QUERY_STRING", "")
-    values = parse_qs(query).get("lang", [])
-    return normalize_lang(values[0]) if values and normalize_lang(values[0]) else DEFAULT_LANG
-
-
 class Module(HasTraits):
-    lang = Unicode(DEFAULT_LANG)
+    lang = Lang()
 
     def __init__(self, spec: ModuleSpec, lang: str | None = None):
         super().__init__()
         self.spec = spec
-        self.lang = lang or request_lang()
+        self.lang = lang or page_lang()
         self.questions: dict[str, Question] = {}
         self.switch = LanguageSwitch(self.lang)
         link((self, "lang"), (self.switch, "value"))
         self.progress = ModuleProgress([], lang=self.lang)
         link((self, "lang"), (self.progress, "lang"))
-
-    @validate("lang")
-    def _valid_lang(self, proposal):
-        return proposal["value"] if proposal["value"] in LANGS else DEFAULT_LANG
 
     @classmethod
     def here(cls, folder: str | Path | None = None) -> Module:
@@ -83,4 +69,4 @@ class Module(HasTraits):
 
         Returns nothing: as a notebook's last expression a value would show on the page."""
         wait_for_request()
-        self.lang = request_lang()
+        self.lang = page_lang()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import html
 
 import ipywidgets as widgets
-from traitlets import Bool, Int, Unicode, observe, validate
+from traitlets import Bool, Int, observe
 
 from chwkit.core.i18n import DEFAULT_LANG, LANGS, t
+from chwkit.core.lang import Lang
 from chwkit.core.text import fold, matches
 from chwkit.learn.spec import QuestionSpec
 
@@ -48,7 +49,7 @@ def _html() -> widgets.HTML:
 class Question(widgets.VBox):
     """Base of the practice questions: prompt, input, check button, feedback."""
 
-    lang = Unicode(DEFAULT_LANG)
+    lang = Lang()
     number = Int(1)
     attempted = Bool(False)
     solved = Bool(False)
@@ -75,10 +76,6 @@ class Question(widgets.VBox):
         self.number = number
         self.lang = lang
         self._relabel()
-
-    @validate("lang")
-    def _valid_lang(self, proposal):
-        return proposal["value"] if proposal["value"] in LANGS else DEFAULT_LANG
 
     @observe("lang", "number")
     def _on_lang(self, change):
@@ -286,7 +283,7 @@ class LanguageSwitch(widgets.ToggleButtons):
 class ModuleProgress(widgets.HBox):
     """How many of a module's practice questions the learner has solved."""
 
-    lang = Unicode(DEFAULT_LANG)
+    lang = Lang()
     done = Int(0)
     total = Int(0)
 

@@ -82,9 +82,9 @@ def show(lang: str | None = None) -> None:
     """Display the module list in a notebook (links relative to ``notebooks/index.ipynb``)."""
     from IPython.display import HTML, display
 
-    from chwkit.learn.page import request_lang
+    from chwkit.core.request import page_lang
 
-    lang = lang or request_lang()
+    lang = lang or page_lang()
     items = []
     for entry in module_entries(lang, prefix=""):
         href = entry.href.removeprefix("notebooks/")
