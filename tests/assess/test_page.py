@@ -120,3 +120,29 @@ def test_sign_out_forgets_the_learner_and_their_answers(course_home):
     page.lang = "en"
     assert "Back to the list" in page.back.value and "lang=en" in page.back.value
     assert page.sign_in(code) and "w004" in page.who.value
+
+
+def test_a_personal_reflection_stays_private_unless_the_learner_shares_it():
+    from chwkit.assess.items import PRIVATE_REFLECTION, Item
+    from chwkit.assess.page import ItemInput
+
+    item = Item(
+        id="q7",
+        kind="reflection",
+        var="reflection_q7",
+        points=1,
+        prompt={"es": "¿Qué le ayuda?", "en": "What helps you?"},
+        hint={"es": "h", "en": "h"},
+        completion=True,
+    )
+    box = ItemInput(item, 7, "es")
+    assert box.value() is None  # nothing written: unanswered
+    box.input.value = "Hablar con mi hermana me ayuda."
+    assert box.value() == PRIVATE_REFLECTION  # counts as answered; the words stay here
+    assert "nadie la lee" in box.instructions.value and box.share.description.startswith(
+        "Compartir"
+    )
+    box.share.value = True
+    assert box.value() == "Hablar con mi hermana me ayuda."
+    box.set_value(PRIVATE_REFLECTION)  # coming back to a private submission
+    assert box.share.value is False

@@ -32,6 +32,9 @@ MAX_SHORT_CHARS = 200
 MAX_REFLECTION_CHARS = 4000
 MAX_NUMBER = 1e9
 MAX_CELL_CHARS = 4 * MAX_REFLECTION_CHARS + 100  # repr() of text may escape characters
+# What a completion-only reflection's answer cell holds when the learner keeps it private:
+# it counts as answered, and the words stay on the learner's page, never in a submission.
+PRIVATE_REFLECTION = "(reflexión privada · private reflection)"
 VAR = re.compile(r"^(answer|reflection)_q[0-9]{1,3}$")
 
 

@@ -20,7 +20,13 @@ from traitlets import link, observe
 
 from chwkit.assess import course, roster
 from chwkit.assess.feedback import read_feedback, render_feedback
-from chwkit.assess.items import MAX_REFLECTION_CHARS, MAX_SHORT_CHARS, Assessment, Item
+from chwkit.assess.items import (
+    MAX_REFLECTION_CHARS,
+    MAX_SHORT_CHARS,
+    PRIVATE_REFLECTION,
+    Assessment,
+    Item,
+)
 from chwkit.assess.submit import SubmitError, latest_submission, load_release, submit
 from chwkit.core import request
 from chwkit.core.i18n import DEFAULT_LANG, t
@@ -63,7 +69,15 @@ class ItemInput(widgets.VBox):
         self.prompt = widgets.HTML()
         self.instructions = widgets.HTML()
         self.input = self._make_input()
-        super().__init__(children=[self.prompt, self.instructions, self.input])
+        children = [self.prompt, self.instructions, self.input]
+        # A personal (completion-only) reflection is the learner's own: its words reach the
+        # trainer only if the learner ticks this box.
+        self.share = None
+        if item.completion:
+            self.share = widgets.Checkbox(value=False, indent=False, layout={"width": "auto"})
+            self.share.add_class("chwkit-share-reflection")
+            children.append(self.share)
+        super().__init__(children=children)
         self.add_class("chwkit-question")
         self.add_class(f"chwkit-assess-{item.kind}")
         self.add_class(f"chwkit-item-{item.id}")
@@ -114,14 +128,26 @@ class ItemInput(widgets.VBox):
                 box.description = option[lang]
         else:
             self.input.placeholder = t("assess.placeholder", lang)
+        if self.share is not None:
+            self.share.description = t("assess.share_reflection", lang)
+            self.instructions.value += (
+                f"<br><small>{html.escape(t('assess.private_reflection', lang))}</small>"
+            )
 
     def value(self) -> object:
         """The raw widget value (validated later by the submission writer)."""
         if self.item.kind == "multiple":
             return [i for i, box in enumerate(self.input.children) if box.value is True]
+        if self.share is not None and not self.share.value:
+            text = self.input.value
+            return PRIVATE_REFLECTION if isinstance(text, str) and text.strip() else None
         return self.input.value
 
     def set_value(self, value: object) -> None:
+        if self.share is not None:
+            self.share.value = value not in (None, "", PRIVATE_REFLECTION)
+            if value == PRIVATE_REFLECTION:
+                return  # its words were never sent: the box stays as the learner left it
         if self.item.kind == "multiple":
             chosen = set(value or ())
             for i, box in enumerate(self.input.children):

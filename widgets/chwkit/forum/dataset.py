@@ -23,7 +23,9 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from chwkit.core import atomic, paths
+from chwkit.core import atomic, paths, tables
+from chwkit.core.i18n import LANGS
+from chwkit.core.tables import Column, ForeignKey, Table
 from chwkit.forum.codebook import CODEBOOK_PATH, SOURCES, Codebook, codebook
 from chwkit.forum.model import CONSENTS, KINDS, ROLES, ForumValueError, make_contribution
 from chwkit.forum.privacy import find_identifiers, text_digest
@@ -33,15 +35,79 @@ CACHE_VERSION = 4
 DEID_STATUSES = ("no_flags", "reviewed")
 PROGRESS_MIN_FILES = 100
 
-SESSION_FIELDS = ("session_id", "date", "site", "facilitator", "topic", "language", "attendance",
-                  "notebook")  # fmt: skip
-CONTRIBUTION_FIELDS = (
-    "contribution_id", "session_id", "pseudonym", "role", "kind", "language", "text",
-    "consent_dataset", "consent_quote", "consent_share_outside", "deid_status",
-    "recorded_by", "created", "updated",
+SESSIONS = Table(
+    "sessions",
+    "Forum sessions",
+    (
+        Column("session_id", "string", "date_site", required=True, unique=True,
+               pattern=r"\d{4}-\d{2}-\d{2}_[a-z0-9][a-z0-9-]*"),
+        Column("date", "date", "Date of the session", required=True),
+        Column("site", "string", "Site (clinic, group or community)", required=True),
+        Column("facilitator", "string", "Facilitator's roster id", required=True),
+        Column("topic", "string", "Topic of the session", required=True),
+        Column("language", "string", "Language of the session", required=True, enum=LANGS),
+        Column("attendance", "integer", "People who attended", minimum=0),
+        Column("notebook", "string", "The session notebook (the minutes)", required=True),
+    ),
+    ("session_id",),
 )  # fmt: skip
-THEME_FIELDS = ("contribution_id", "theme_code")
-CODEBOOK_FIELDS = ("code", "parent", "label_es", "label_en", "definition", "source")
+CONTRIBUTIONS = Table(
+    "contributions",
+    "Contributions",
+    (
+        Column("contribution_id", "string", "Contribution id", required=True, unique=True),
+        Column("session_id", "string", "Session", required=True),
+        Column("pseudonym", "string", "Participant pseudonym (never a name)", required=True),
+        Column("role", "string", "Participant's role", required=True, enum=ROLES),
+        Column("kind", "string", "Kind of contribution", required=True, enum=KINDS),
+        Column("language", "string", "Language of the contribution", required=True, enum=LANGS),
+        Column("text", "string", "What the participant shared", required=True),
+        Column("consent_dataset", "boolean", "Consent to be in the dataset", required=True),
+        Column("consent_quote", "boolean", "Consent to be quoted", required=True),
+        Column("consent_share_outside", "boolean", "Consent to share outside the program",
+               required=True),
+        Column("deid_status", "string",
+               "no_flags: no likely identifiers found; reviewed: likely identifiers were shown "
+               "to the facilitator, who confirmed the text", required=True, enum=DEID_STATUSES),
+        Column("recorded_by", "string", "Facilitator who recorded it (roster id)"),
+        Column("created", "datetime", "When it was recorded (UTC)"),
+        Column("updated", "datetime", "When it was last changed (UTC)"),
+    ),
+    ("contribution_id",),
+    (ForeignKey(("session_id",), "sessions", ("session_id",)),),
+)  # fmt: skip
+CONTRIBUTION_THEMES = Table(
+    "contribution_themes",
+    "Themes of each contribution",
+    (
+        Column("contribution_id", "string", "Contribution", required=True),
+        Column("theme_code", "string", "Theme (codebook code)", required=True),
+    ),
+    ("contribution_id", "theme_code"),
+    (
+        ForeignKey(("contribution_id",), "contributions", ("contribution_id",)),
+        ForeignKey(("theme_code",), "codebook", ("code",)),
+    ),
+)
+CODEBOOK = Table(
+    "codebook",
+    "Codebook",
+    (
+        Column("code", "string", "Theme code", required=True, unique=True),
+        Column("parent", "string", "Parent theme code"),
+        Column("label_es", "string", "Label in Spanish", required=True),
+        Column("label_en", "string", "Label in English", required=True),
+        Column("definition", "string", "Definition", required=True),
+        Column("source", "string", "Where the theme comes from", required=True, enum=SOURCES),
+    ),
+    ("code",),
+    (ForeignKey(("parent",), "", ("code",)),),
+)
+TABLES = (SESSIONS, CONTRIBUTIONS, CONTRIBUTION_THEMES, CODEBOOK)
+SESSION_FIELDS = SESSIONS.names
+CONTRIBUTION_FIELDS = CONTRIBUTIONS.names
+THEME_FIELDS = CONTRIBUTION_THEMES.names
+CODEBOOK_FIELDS = CODEBOOK.names
 
 
 def dataset_dir() -> Path:
@@ -227,15 +293,16 @@ def _columns(rows: list[tuple], names: tuple[str, ...]) -> dict[str, list]:
 def _schemas():
     import pyarrow as pa
 
+    # The cache keeps times as text (as the CSV has them); Parquet gets them typed.
     contrib = pa.schema(
         [
-            (name, pa.bool_() if name.startswith("consent_") else pa.string())
-            for name in CONTRIBUTION_FIELDS
+            (c.name, pa.string() if c.type == "datetime" else c.arrow_type())
+            for c in CONTRIBUTIONS.columns
         ]
         + [("_file", pa.string()), ("_cell", pa.int32())]
     )
     themes = pa.schema(
-        [(name, pa.string()) for name in THEME_FIELDS]
+        [(c.name, c.arrow_type()) for c in CONTRIBUTION_THEMES.columns]
         + [("_file", pa.string()), ("_cell", pa.int32()), ("_pos", pa.int32())]
     )
     return contrib, themes
@@ -281,11 +348,12 @@ def _output_tables(sessions: list[tuple], contribs, themes, book: Codebook):
     }
     sessions_table = pa.table(
         {
-            **{k: pa.array(s[k], string) for k in SESSION_FIELDS if k != "attendance"},
-            "date": pa.array(s["date"], string).cast(pa.date32()),
-            "attendance": pa.array(s["attendance"], pa.int32()),
+            c.name: pa.array(s[c.name], string).cast(c.arrow_type())
+            if c.type == "date"
+            else pa.array(s[c.name], c.arrow_type())
+            for c in SESSIONS.columns
         }
-    ).select(list(SESSION_FIELDS))
+    )
     contribs = contribs.select(list(CONTRIBUTION_FIELDS))
     as_text = {
         "sessions": sessions_table,
@@ -294,10 +362,13 @@ def _output_tables(sessions: list[tuple], contribs, themes, book: Codebook):
         "codebook": pa.table({k: pa.array(cb[k], string) for k in CODEBOOK_FIELDS}),
     }
     typed = dict(as_text)
-    for stamp in ("created", "updated"):
-        index = CONTRIBUTION_FIELDS.index(stamp)
-        column = typed["contributions"].column(stamp).cast(pa.timestamp("s", tz="UTC"))
-        typed["contributions"] = typed["contributions"].set_column(index, stamp, column)
+    for column in CONTRIBUTIONS.columns:  # times are text in the CSV, typed in Parquet
+        if column.type == "datetime":
+            index = CONTRIBUTION_FIELDS.index(column.name)
+            typed_column = typed["contributions"].column(column.name).cast(column.arrow_type())
+            typed["contributions"] = typed["contributions"].set_column(
+                index, column.name, typed_column
+            )
     return typed, as_text
 
 
@@ -305,139 +376,17 @@ def _replace(path: Path, write) -> None:
     atomic.write_with(path, write)
 
 
-def datapackage(book: Codebook) -> dict:
-    """The Frictionless descriptor of the dataset's CSV files."""
-
-    def res(name: str, title: str, fields: list[dict], pk, fks=()) -> dict:
-        schema = {"fields": fields, "primaryKey": pk, "missingValues": [""]}
-        if fks:
-            schema["foreignKeys"] = list(fks)
-        return {
-            "name": name,
-            "title": title,
-            "path": f"{name}.csv",
-            "profile": "tabular-data-resource",
-            "format": "csv",
-            "mediatype": "text/csv",
-            "encoding": "utf-8",
-            "schema": schema,
-        }
-
-    def f(name, type_, description, **constraints):
-        field_ = {"name": name, "type": type_, "description": description}
-        if type_ == "datetime":
-            field_["format"] = "%Y-%m-%dT%H:%M:%SZ"
-        if constraints:
-            field_["constraints"] = constraints
-        return field_
-
-    def fk(fields, resource, ref_fields):
-        return {"fields": fields, "reference": {"resource": resource, "fields": ref_fields}}
-
-    lang = {"enum": ["es", "en"]}
-    return {
-        "profile": "tabular-data-package",
-        "name": "chwkit-forum",
-        "title": "Monthly learning forum contributions",
-        "description": (
-            "Experiences, challenges, best practices, questions and reflections shared by "
-            "community health workers in monthly learning forums, coded with the kit's "
-            "codebook. Pseudonyms only. Only contributions with consent to be included are "
-            "here. Each table is also in Parquet (same name, .parquet)."
-        ),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "resources": [
-            res(
-                "sessions",
-                "Forum sessions",
-                [
-                    f(
-                        "session_id",
-                        "string",
-                        "date_site",
-                        required=True,
-                        unique=True,
-                        pattern=r"\d{4}-\d{2}-\d{2}_[a-z0-9][a-z0-9-]*",
-                    ),
-                    f("date", "date", "Date of the session", required=True),
-                    f("site", "string", "Site (clinic, group or community)", required=True),
-                    f("facilitator", "string", "Facilitator's roster id", required=True),
-                    f("topic", "string", "Topic of the session", required=True),
-                    f("language", "string", "Language of the session", required=True, **lang),
-                    f("attendance", "integer", "People who attended", minimum=0),
-                    f("notebook", "string", "The session notebook (the minutes)", required=True),
-                ],
-                ["session_id"],
-            ),  # fmt: skip
-            res(
-                "contributions",
-                "Contributions",
-                [
-                    f("contribution_id", "string", "Contribution id", required=True, unique=True),
-                    f("session_id", "string", "Session", required=True),
-                    f("pseudonym", "string", "Participant pseudonym (never a name)", required=True),
-                    f("role", "string", "Participant's role", required=True, enum=list(ROLES)),
-                    f("kind", "string", "Kind of contribution", required=True, enum=list(KINDS)),
-                    f("language", "string", "Language of the contribution", required=True, **lang),
-                    f("text", "string", "What the participant shared", required=True),
-                    f("consent_dataset", "boolean", "Consent to be in the dataset", required=True),
-                    f("consent_quote", "boolean", "Consent to be quoted", required=True),
-                    f(
-                        "consent_share_outside",
-                        "boolean",
-                        "Consent to share outside the program",
-                        required=True,
-                    ),
-                    f(
-                        "deid_status",
-                        "string",
-                        "no_flags: no likely identifiers found; reviewed: likely identifiers "
-                        "were shown to the facilitator, who confirmed the text",
-                        required=True,
-                        enum=list(DEID_STATUSES),
-                    ),
-                    f("recorded_by", "string", "Facilitator who recorded it (roster id)"),
-                    f("created", "datetime", "When it was recorded (UTC)"),
-                    f("updated", "datetime", "When it was last changed (UTC)"),
-                ],
-                ["contribution_id"],
-                [fk(["session_id"], "sessions", ["session_id"])],
-            ),  # fmt: skip
-            res(
-                "contribution_themes",
-                "Themes of each contribution",
-                [
-                    f("contribution_id", "string", "Contribution", required=True),
-                    f("theme_code", "string", "Theme (codebook code)", required=True),
-                ],
-                ["contribution_id", "theme_code"],
-                [
-                    fk(["contribution_id"], "contributions", ["contribution_id"]),
-                    fk(["theme_code"], "codebook", ["code"]),
-                ],
-            ),
-            res(
-                "codebook",
-                "Codebook",
-                [
-                    f("code", "string", "Theme code", required=True, unique=True),
-                    f("parent", "string", "Parent theme code"),
-                    f("label_es", "string", "Label in Spanish", required=True),
-                    f("label_en", "string", "Label in English", required=True),
-                    f("definition", "string", "Definition", required=True),
-                    f(
-                        "source",
-                        "string",
-                        "Where the theme comes from",
-                        required=True,
-                        enum=list(SOURCES),
-                    ),
-                ],
-                ["code"],
-                [fk(["parent"], "", ["code"])],
-            ),  # fmt: skip
-        ],
-    }
+def datapackage(book: Codebook | None = None) -> dict:
+    """The Frictionless descriptor of the dataset's CSV files (from ``TABLES``)."""
+    return tables.datapackage(
+        "chwkit-forum",
+        "Monthly learning forum contributions",
+        "Experiences, challenges, best practices, questions and reflections shared by "
+        "community health workers in monthly learning forums, coded with the kit's "
+        "codebook. Pseudonyms only. Only contributions with consent to be included are "
+        "here. Each table is also in Parquet (same name, .parquet).",
+        list(TABLES),
+    )
 
 
 # -- the build ----------------------------------------------------------------------------------
