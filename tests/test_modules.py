@@ -1,6 +1,7 @@
 """Module content: metadata valid, both languages carry the same sections and questions."""
 
 import json
+import re
 import textwrap
 
 import nbformat
@@ -39,7 +40,9 @@ def test_module_has_objectives_a_scenario_and_sections(spec):
         "".join(c["source"]) for c in nb["cells"] if "lang-en" in c["metadata"].get("tags", [])
     )
     assert "Objetivos" in es and "objectives" in en.lower()
-    assert "Escenario" in es and "Scenario" in en
+    assert re.search(r"^## (Caso|Escenario)\b", es, re.M) and re.search(
+        r"^## (Case|Scenario)\b", en, re.M
+    )
     assert es.count("\n## ") >= 4 and en.count("\n## ") >= 4
 
 
@@ -127,3 +130,115 @@ def test_bad_module_yaml_gets_a_clear_message(tmp_path, old, new, message):
 def test_find_refuses_path_like_module_ids():
     assert modules.find("../assessments") is None
     assert modules.find("no_such_module") is None
+
+
+# -- the whole project, as a reviewer checks it --------------------------------------------------
+def test_every_module_and_track_passes_the_check_with_no_warning():
+    problems, warnings, modules_checked, tracks_checked = check.run()
+    assert problems == [] and warnings == []
+    assert modules_checked == len(REAL_MODULES) and tracks_checked >= 4
+
+
+def test_every_module_is_in_exactly_one_track_and_tracks_name_their_program():
+    from chwkit.learn.tracks import discover
+
+    tracks = discover()
+    placed = [m for track in tracks for m in track.modules]
+    assert sorted(placed) == sorted(m.id for m in REAL_MODULES)
+    assert {t.program for t in tracks} >= {
+        "acompanantes",
+        "clinic_academy",
+        "binational_promotores",
+    }
+
+
+REVIEWED_YAML = (
+    BASE_YAML
+    + """\
+objectives:
+  - {es: "Decir sí", en: "Say yes"}
+  - {es: "Decir no", en: "Say no"}
+sources:
+  - {title: "Una fuente", publisher: "OMS", url: "https://www.who.int/x", consulted: 2026-01-05}
+  - {title: "Otra", publisher: "OPS", url: "https://www.paho.org/y", consulted: 2026-01-05}
+reviewed: 2026-01-05
+review_by: 2026-07-05
+"""
+)
+
+
+def test_a_module_past_its_review_date_warns_and_one_without_sources_fails(tmp_path):
+    import datetime
+
+    folder = tmp_path / "tiny"
+    write_module(folder, REVIEWED_YAML, [])
+    spec = modules.ModuleSpec.load(folder)
+    assert check.content_problems(spec) == [
+        f"{folder / 'module.yaml'}: at least 4 practice questions"
+    ]
+    assert check.review_warnings(spec, datetime.date(2026, 7, 4)) == []
+    [warning] = check.review_warnings(spec, datetime.date(2026, 7, 6))
+    assert "tiny" in warning and "2026-07-05" in warning
+    bare = tmp_path / "bare"
+    write_module(bare, BASE_YAML.replace("id: tiny", "id: bare"), [])
+    problems = check.content_problems(modules.ModuleSpec.load(bare))
+    assert any("sources" in p for p in problems) and any("review_by" in p for p in problems)
+    assert any("objectives" in p for p in problems)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        ('url: "www.who.int"', "not a web address"),
+        ("consulted: ayer", "not a date"),
+    ],
+)
+def test_a_malformed_source_is_named(tmp_path, bad, message):
+    folder = tmp_path / "tiny"
+    key = bad.split(":")[0]
+    text = REVIEWED_YAML.replace(
+        'url: "https://www.who.int/x", consulted: 2026-01-05',
+        {
+            "url": 'url: "www.who.int", consulted: 2026-01-05',
+            "consulted": 'url: "https://www.who.int/x", consulted: ayer',
+        }[key],
+    )
+    write_module(folder, text, [])
+    with pytest.raises(modules.ModuleError, match=message):
+        modules.ModuleSpec.load(folder)
+
+
+TRACK = """\
+id: t1
+title: {es: Ruta, en: Track}
+summary: {es: Resumen, en: Summary}
+program: acompanantes
+level: entry
+modules: [tiny]
+hours: HOURS
+pass_mark: 0.7
+"""
+
+
+def test_a_track_whose_hours_do_not_add_up_or_that_names_a_missing_module_fails(
+    tmp_path, monkeypatch
+):
+    from chwkit.core import paths
+
+    root = tmp_path / "project"
+    write_module(root / "notebooks" / "modules" / "tiny", REVIEWED_YAML, [])
+    tracks = root / "notebooks" / "tracks"
+    tracks.mkdir()
+    monkeypatch.setattr(paths, "project_root", lambda: root)
+    spec = modules.ModuleSpec.load(root / "notebooks" / "modules" / "tiny")
+    (tracks / "t1.yaml").write_text(TRACK.replace("HOURS", "0.2"))
+    assert check.track_problems({"tiny": spec}) == (1, [])  # 10 minutes: 0.2 h is close enough
+    (tracks / "t1.yaml").write_text(TRACK.replace("HOURS", "2"))
+    [problem] = check.track_problems({"tiny": spec})[1]
+    assert "add up to 0.2 hours" in problem
+    (tracks / "t1.yaml").write_text(TRACK.replace("HOURS", "0.2").replace("[tiny]", "[tiny, gone]"))
+    [problem] = check.track_problems({"tiny": spec})[1]
+    assert "no such modules: gone" in problem
+    (tracks / "t1.yaml").write_text(TRACK.replace("HOURS", "0.2").replace("es: Ruta, ", ""))
+    [problem] = check.track_problems({"tiny": spec})[1]
+    assert "title" in problem and "es" in problem

@@ -1,7 +1,10 @@
 """Fixtures for the self-assessment tests: a private data directory with a released course.
 
-``course_home`` sets CHWKIT_HOME to a fresh folder (CHWKIT_ROOT stays the repository, whose
-``assessments/source`` is only read) and runs nbgrader's own ``generate_assignment``.
+The grading tests grade ``grading_check`` (``files/grading_check.yaml``: six items of every
+kind), built by the kit's own assessment builder into a scratch project, so they do not follow
+edits to the kit's content; the real assessments are graded by ``test_every_assessment.py``.
+``course_home`` sets CHWKIT_HOME and CHWKIT_ROOT to fresh folders and runs nbgrader's own
+``generate_assignment``.
 """
 
 from __future__ import annotations
@@ -12,8 +15,9 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-ASSIGNMENT = "chw_role_check"
-# The key of chw_role_check, as its source notebook's solutions and hidden tests say.
+ASSIGNMENT = "grading_check"
+FILES = Path(__file__).parent / "files"
+# The key of grading_check, as its item file says.
 RIGHT = {
     "q1": 1,
     "q2": [0, 2, 3],
@@ -25,13 +29,29 @@ RIGHT = {
 WRONG = {"q1": 0, "q2": [0, 1], "q3": 12, "q4": "enfermera", "q5": 3}
 
 
+def install_course(root: Path) -> Path:
+    """Write ``grading_check``'s source notebook (and the course config) under ``root``."""
+    import shutil
+
+    from chwkit.assess import author
+
+    spec = author.AssessmentSpec.load(FILES / f"{ASSIGNMENT}.yaml")
+    target = root / "assessments" / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(author.render(spec), encoding="utf-8")
+    shutil.copy(REPO / "assessments" / "nbgrader_config.py", root / "assessments")
+    return target
+
+
 @pytest.fixture(scope="module")
 def course_home(tmp_path_factory):
-    """A data directory with all three assessments released; env set for the module."""
+    """A data directory with the test course released; env set for the module."""
     home = tmp_path_factory.mktemp("chwkit-home")
+    root = tmp_path_factory.mktemp("chwkit-root")
+    install_course(root)
     saved = {k: os.environ.get(k) for k in ("CHWKIT_HOME", "CHWKIT_ROOT")}
     os.environ["CHWKIT_HOME"] = str(home)
-    os.environ["CHWKIT_ROOT"] = str(REPO)
+    os.environ["CHWKIT_ROOT"] = str(root)
     try:
         from nbgrader.apps import NbGraderAPI
 
@@ -59,11 +79,14 @@ def add_learner(person_id: str) -> str:
     return code
 
 
-def secrets(assignment: str) -> tuple[str, ...]:
+def secrets(assignment: str, root: Path | None = None) -> tuple[str, ...]:
     """Every line of the source's solution and hidden-test regions: the answer key."""
     import nbformat
 
-    path = REPO / "assessments" / "source" / assignment / f"{assignment}.ipynb"
+    from chwkit.core import paths
+
+    root = root or paths.project_root()
+    path = root / "assessments" / "source" / assignment / f"{assignment}.ipynb"
     found = []
     for cell in nbformat.read(path, 4).cells:
         inside = False

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-ASSIGNMENT = "chw_role_check"
+ASSIGNMENT = "grading_check"
 REPO = Path(__file__).resolve().parents[2]
 # Files the tampered cells below try to write, were nbgrader to run them: in the temporary
 # folder and at the repository root. None may exist after grading.

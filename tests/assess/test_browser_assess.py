@@ -16,12 +16,12 @@ import pytest
 
 from chwkit.assess.sanitize import leaks
 
-from .conftest import ASSIGNMENT, secrets
+from .conftest import ASSIGNMENT, install_course, secrets
 
 pytestmark = [pytest.mark.browser, pytest.mark.nbgrader]
 TIMEOUT = 90_000
 BIN = Path(sys.executable).parent
-TITLE_ES = "Autoevaluación: el papel de la promotora y del trabajador comunitario de salud"
+TITLE_ES = "Autoevaluación de prueba: el rol de la promotora"
 
 
 def run(server, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -38,6 +38,7 @@ def run(server, *args: str, cwd: Path | None = None) -> subprocess.CompletedProc
 
 @pytest.fixture(scope="module")
 def learner_code(server):
+    install_course(server.root)
     released = run(
         server,
         str(BIN / "nbgrader"),
@@ -76,7 +77,7 @@ def sign_in(page, code: str) -> None:
 def test_learner_submits_is_graded_and_reads_feedback(server, new_page, learner_code):
     from nbgrader.api import Gradebook
 
-    key = secrets(ASSIGNMENT)
+    key = secrets(ASSIGNMENT, server.root)
     page = new_page()
     frames = watch_frames(page)
     page.goto(server.url + "?lang=es")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nbformat
 import pytest
 
@@ -16,6 +18,7 @@ from chwkit.core.i18n import LANGS
 
 from .conftest import REPO
 
+FILES = Path(__file__).parent / "files"
 SOURCES = sorted((REPO / "assessments" / "source").glob("*/*.ipynb"))
 
 
@@ -91,30 +94,64 @@ def test_the_solution_passes_every_test_and_a_wrong_answer_fails(path):
     assert not any(_run_checks(nb, {}).values()), "an unanswered item must score 0"
 
 
+def tiny():
+    """The edge-case assessment of tests/assess/files (every kind of item), built as the kit
+    builds every assessment."""
+    import nbformat as nbf
+
+    spec = author.AssessmentSpec.load(FILES / "tiny_check.yaml")
+    return nbf.reads(author.render(spec), as_version=4)
+
+
 @pytest.mark.parametrize(
     "answer, accepted",
     [
         ("promotora", True),
         ("Promotóra!", True),
         ("Promotora de salud", True),
-        ("promotor de salud", True),
-        ("promotoras de salud", True),
-        ("Promotores de Salud", True),
+        ("la promotora", True),  # a leading article is not a wrong answer
+        ("La Mediación cultural.", True),
+        ("el hogar médico", True),
+        ("the medical home", True),
+        ("una promotora de salud", True),
         ("enfermera", False),
-        ("trabajadora de salud", False),
         ("de salud", False),
+        ("la", False),
+        ("promotora la", False),  # only a leading article is dropped
     ],
 )
-def test_chw_role_short_answer_accepts_what_promotoras_write(answer, accepted):
-    nb = nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4)
+def test_short_answers_accept_natural_answers_and_nothing_else(answer, accepted):
+    nb = tiny()
     assert _run_checks(nb, {**_solution(nb), "q4": answer})["q4"] is accepted
 
 
-def test_answers_are_validated_plain_data():
-    spec = assessment_from_notebook(
-        nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4)
+def test_practice_and_graded_short_answers_share_one_rule():
+    from chwkit.core.text import matches
+    from chwkit.learn.practice import ShortAnswerQuestion
+    from chwkit.learn.spec import QuestionSpec
+
+    accept = ("mediación cultural", "hogar médico")
+    spec = QuestionSpec(
+        "q1",
+        "short",
+        {"es": "?", "en": "?"},
+        {"es": "e", "en": "e"},
+        accept={"es": accept, "en": accept},
     )
-    single, multiple, numeric, short, _, reflection = spec.items
+    widget = ShortAnswerQuestion(spec)
+    nb = tiny()
+    for typed in ("La mediación cultural", "el Hogar Medico", "mediación", "la"):
+        graded = _run_checks(nb, {**_solution(nb), "q4": typed})["q4"]
+        assert widget.is_correct(typed) is matches(typed, accept)
+        assert graded is matches(
+            typed, author.AssessmentSpec.load(FILES / "tiny_check.yaml").items[3].accept
+        )
+
+
+def test_answers_are_validated_plain_data():
+    spec = assessment_from_notebook(tiny())
+    single, multiple, numeric, short, reflection, personal = spec.items
+    assert personal.completion and not personal.manual and reflection.manual
     assert clean_answer(single, 1) == 1
     assert clean_answer(multiple, (3, 0, 3)) == [0, 3]
     assert clean_answer(numeric, " 1,5 ") == 1.5
@@ -151,16 +188,12 @@ def test_answers_are_validated_plain_data():
     ],
 )
 def test_answer_cells_holding_code_are_refused(source):
-    spec = assessment_from_notebook(
-        nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4)
-    )
+    spec = assessment_from_notebook(tiny())
     with pytest.raises(AnswerError):
         parse_answer_cell(spec.items[0], source)
 
 
 def test_answer_cell_literals_read_back():
-    spec = assessment_from_notebook(
-        nbformat.read(REPO / "assessments/source/chw_role_check/chw_role_check.ipynb", 4)
-    )
+    spec = assessment_from_notebook(tiny())
     assert parse_answer_cell(spec.items[0], "answer_q1 = 2") == 2
-    assert parse_answer_cell(spec.items[5], "reflection_q6 = 'a \"b\"\\n'") == 'a "b"\n'
+    assert parse_answer_cell(spec.items[4], "reflection_q5 = 'a \"b\"\\n'") == 'a "b"\n'

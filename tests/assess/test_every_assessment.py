@@ -1,0 +1,67 @@
+"""Every assessment the kit ships, graded by real nbgrader: its solution earns every automatic
+point, a blank submission none, and no key reaches the release or the learner's feedback."""
+
+from __future__ import annotations
+
+import os
+
+import nbformat
+import pytest
+
+from chwkit.assess import author, course
+from chwkit.assess.feedback import read_feedback
+from chwkit.assess.items import assessment_from_notebook
+from chwkit.assess.sanitize import leaks
+
+from .conftest import REPO, add_learner, secrets
+
+pytestmark = pytest.mark.nbgrader
+NAMES = author.all_assignments()
+
+
+@pytest.fixture(scope="module")
+def shipped_course(tmp_path_factory):
+    home = tmp_path_factory.mktemp("chwkit-home")
+    saved = {k: os.environ.get(k) for k in ("CHWKIT_HOME", "CHWKIT_ROOT")}
+    os.environ["CHWKIT_HOME"] = str(home)
+    os.environ["CHWKIT_ROOT"] = str(REPO)
+    try:
+        from nbgrader.apps import NbGraderAPI
+
+        api = NbGraderAPI(config=course.nbgrader_config())
+        for name in NAMES:
+            result = api.generate_assignment(name, force=True, create=True)
+            assert result["success"], result.get("error") or result.get("log")
+        yield home
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def test_every_assessment_has_an_item_file():
+    assert sorted(course.assignments()) == NAMES and len(NAMES) >= 10
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_solution_scores_full_marks_and_blank_zero_under_nbgrader(shipped_course, name):
+    from chwkit.assess.grading import grade
+    from chwkit.assess.submit import submit
+
+    source = nbformat.read(course.source_dir() / name / f"{name}.ipynb", 4)
+    spec = assessment_from_notebook(source)
+    automatic = sum(item.points for item in spec.items if not item.manual)
+    solution = author.solution(source)
+    sol_id, blank_id = f"sol-{name[:20]}".replace("_", "-"), f"blank-{name[:20]}".replace("_", "-")
+    submit(name, add_learner(sol_id), solution)
+    submit(name, add_learner(blank_id), {})
+    report = grade(name, workers=2, progress=False)
+    assert not report.problems, report.problems
+    assert report.scores[sol_id] == automatic
+    assert report.scores[blank_id] == 0
+    key = secrets(name)
+    assert leaks(course.release_notebook(name).read_text(), key) == []
+    for learner in (sol_id, blank_id):
+        assert leaks(str(read_feedback(learner, name)), key) == [], learner
