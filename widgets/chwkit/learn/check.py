@@ -109,12 +109,12 @@ def assessment_problems(spec: ModuleSpec) -> list[str]:
 
 
 def track_problems(modules: dict[str, ModuleSpec]) -> tuple[int, list[str]]:
-    from chwkit.learn.tracks import TrackError, discover, tracks_dir
+    from chwkit.learn.tracks import discover, tracks_dir
 
     problems: list[str] = []
     try:
         tracks = discover()
-    except TrackError as exc:
+    except ModuleError as exc:  # TrackError, or a field's text missing in one language
         return 0, [str(exc)]
     ids = {t.id for t in tracks}
     for track in tracks:
