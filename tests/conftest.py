@@ -3,6 +3,8 @@
 - ``server`` (session): starts ``chwkit serve`` on 127.0.0.1 against a temporary copy of the
   project's content folders (CHWKIT_ROOT) with its own data directory (CHWKIT_HOME), waits
   for it, and stops it at the end.
+- ``start_jupyter_server``: a real ``jupyter server`` with the kit's extension configuration
+  (what ``binder/postBuild`` writes), for the server-extension mode (Binder, JupyterHub).
 - ``browser`` (session): Debian's Chromium driven by Playwright.
 - ``new_page``: a page in a fresh browser context; at teardown it saves a screenshot under
   ``test-artifacts/`` and fails the test if any request left the server.
@@ -69,9 +71,13 @@ class Server:
     process: subprocess.Popen
     log: Path
     env: dict = field(default_factory=dict)
+    token: str | None = None  # a jupyter server's; ``chwkit serve`` on localhost has none
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"token {self.token}"} if self.token else {}
 
 
 def start_server(root: Path, home: Path, extra_args: tuple[str, ...] = ()) -> Server:
@@ -102,6 +108,56 @@ def start_server(root: Path, home: Path, extra_args: tuple[str, ...] = ()) -> Se
         stop_server(process)
         raise RuntimeError(f"chwkit serve did not answer:\n{log.read_text()}")
     return Server(url=url, root=root, home=home, process=process, log=log, env=env)
+
+
+def start_jupyter_server(root: Path, home: Path, edit=None, args: tuple[str, ...] = ()) -> Server:
+    """``jupyter server`` configured by ``python -m chwkit.serve.app binder-config``, with a
+    token, as Binder runs it. ``edit(config_dict)`` may change that configuration first;
+    ``args`` are more command-line options."""
+    import json
+    import secrets
+
+    home.mkdir(parents=True, exist_ok=True)
+    config = home.parent / f"jupyter_server_config-{secrets.token_hex(4)}.json"
+    subprocess.run(
+        [sys.executable, "-m", "chwkit.serve.app", "binder-config", str(config)], check=True
+    )
+    if edit is not None:
+        data = json.loads(config.read_text())
+        edit(data)
+        config.write_text(json.dumps(data))
+    port, token = free_port(), secrets.token_hex(16)
+    env = {
+        **os.environ,
+        "JUPYTER_PATH": "",  # the extension finds the kit's template itself
+        "CHWKIT_ROOT": str(root),
+        "CHWKIT_HOME": str(home),
+    }
+    log = home.parent / f"jupyter-{port}.log"
+    with open(log, "wb") as out:
+        process = subprocess.Popen(
+            [
+                sys.executable, "-m", "jupyter_server", f"--config={config}",
+                "--ServerApp.ip=127.0.0.1", f"--ServerApp.port={port}", "--allow-root",
+                f"--IdentityProvider.token={token}", "--ServerApp.open_browser=False",
+                f"--ServerApp.root_dir={root}", *args,
+            ],
+            env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"jupyter server exited:\n{log.read_text()}")
+        try:
+            urllib.request.urlopen(f"{url}api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        stop_server(process)
+        raise RuntimeError(f"jupyter server did not answer:\n{log.read_text()}")
+    return Server(url=url, root=root, home=home, process=process, log=log, env=env, token=token)
 
 
 def stop_server(process: subprocess.Popen) -> None:

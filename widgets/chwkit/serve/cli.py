@@ -1,46 +1,55 @@
-"""``chwkit serve``: start the learner server."""
+"""``chwkit serve``: start the learner server; ``chwkit demo``: the same, on demo data.
+
+The options are those of ``ChwkitConfiguration`` (``chwkit.serve.config``), generated from it:
+their defaults and help live there only.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from chwkit.serve.config import add_arguments
+
     p = sub.add_parser("serve", help="start the learner server (Voila) and print its address")
-    p.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
-    p.add_argument(
-        "--ip",
-        default="127.0.0.1",
-        help="address to bind; anything but localhost requires a token (default 127.0.0.1)",
-    )
-    p.add_argument("--token", default=None, help="access token (generated when --ip opens a LAN)")
-    p.add_argument(
-        "--cull-idle-minutes",
-        type=float,
-        default=15.0,
-        help="shut down learner kernels idle this long (default 15)",
-    )
-    p.add_argument("--no-preheat", action="store_true", help="do not preheat module kernels")
-    p.add_argument(
-        "--frontend",
-        choices=("kit", "voila"),
-        default="kit",
-        help="what draws the widgets: the kit's light front end (default) or Voila's own",
-    )
+    add_arguments(p)
     p.set_defaults(func=run)
+
+    demo = sub.add_parser(
+        "demo",
+        help="serve the kit on demo data (a released assessment, a forum session, demo access "
+        "codes) kept in its own folder, never a program's data directory",
+    )
+    demo.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="the demo's folder (default: .chwkit-demo/ beside the project)",
+    )
+    add_arguments(demo)
+    demo.set_defaults(func=run_demo)
 
 
 def run(args: argparse.Namespace) -> int:
-    from chwkit.serve.app import ServeOptions, serve
+    from chwkit.serve.app import serve
+    from chwkit.serve.config import config_from_arguments
 
-    serve(
-        ServeOptions(
-            port=args.port,
-            ip=args.ip,
-            token=args.token,
-            preheat=not args.no_preheat,
-            cull_idle_minutes=args.cull_idle_minutes,
-            frontend=args.frontend,
-        )
-    )
+    serve(config_from_arguments(args))
+    return 0
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from chwkit.cli import UserError
+    from chwkit.serve.app import serve
+    from chwkit.serve.config import config_from_arguments
+    from chwkit.serve.demo import DemoError, default_dir, prepare
+
+    try:
+        site = prepare(args.dir or default_dir())
+    except DemoError as exc:
+        raise UserError(str(exc)) from None
+    site.activate()
+    serve(config_from_arguments(args), announce=site.announcement())
     return 0

@@ -1,0 +1,73 @@
+"""The kit as a Jupyter server extension (Binder today, JupyterHub next).
+
+``jupyter server`` with the configuration ``python -m chwkit.serve.app binder-config PATH``
+writes loads this extension instead of Voila's own (which the configuration disables), and
+uses the kit's contents manager. Loading it
+
+- reads the kit's options (``ChwkitConfiguration``, from the server's configuration) and
+  turns them into Voila's, as the standalone server does;
+- lets Voila's own extension build its handlers, then passes them through the same guards
+  as the standalone server (:func:`chwkit.serve.guard.learner_handlers`) before they are
+  added: Voila's unguarded routes never reach the server;
+- culls idle kernels as the standalone server does.
+"""
+
+from __future__ import annotations
+
+import os
+
+from voila import server_extension as voila_extension
+
+from chwkit.serve.config import ChwkitConfiguration
+from chwkit.serve.guard import LearnerContentsManager, learner_handlers
+
+# The names Voila's own extension is enabled by (its package enables the second).
+VOILA_EXTENSIONS = ("voila", "voila.server_extension")
+
+
+class ExtensionError(RuntimeError):
+    """The server is not configured as the kit needs; the message says what to change."""
+
+
+def _jupyter_server_extension_points() -> list[dict]:
+    return [{"module": "chwkit.serve.extension"}]
+
+
+def _load_jupyter_server_extension(server_app) -> None:
+    from chwkit.serve.app import prepare_environment
+
+    if not isinstance(server_app.contents_manager, LearnerContentsManager):
+        # Without it /api/contents and /files would serve the assessments folder.
+        raise ExtensionError(
+            "chwkit needs ServerApp.contents_manager_class = "
+            "'chwkit.serve.guard.LearnerContentsManager' (see binder-config)"
+        )
+    enabled = [name for name in VOILA_EXTENSIONS if server_app.jpserver_extensions.get(name)]
+    if enabled:
+        # Its handlers, unguarded, would answer what the kit's refuse (its tree page, ...).
+        raise ExtensionError(
+            "chwkit replaces Voila's server extension: set ServerApp.jpserver_extensions "
+            f"{ {name: False for name in enabled} } (see binder-config)"
+        )
+    os.environ.setdefault("CHWKIT_ROOT", str(server_app.root_dir))
+    prepare_environment(server_app.root_dir)
+    kit = ChwkitConfiguration(parent=server_app)
+    server_app.config.VoilaConfiguration.update(kit.voila_configuration())
+    for name, value in kit.culling().items():
+        setattr(server_app.kernel_manager, name, value)
+
+    web_app = server_app.web_app
+    built: list[tuple[str, list]] = []
+    web_app.add_handlers = lambda host, handlers: built.append((host, handlers))
+    try:
+        voila_extension._load_jupyter_server_extension(server_app)
+    finally:
+        del web_app.add_handlers  # the application's own method again
+    base_url = web_app.settings["base_url"]
+    for host, handlers in built:
+        web_app.add_handlers(host, learner_handlers(handlers, base_url))
+    server_app.log.info("chwkit: learner pages under %svoila/render/", base_url)
+
+
+# For jupyter_server's older loading path.
+load_jupyter_server_extension = _load_jupyter_server_extension
