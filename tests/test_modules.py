@@ -242,3 +242,39 @@ def test_a_track_whose_hours_do_not_add_up_or_that_names_a_missing_module_fails(
     (tracks / "t1.yaml").write_text(TRACK.replace("HOURS", "0.2").replace("es: Ruta, ", ""))
     [problem] = check.track_problems({"tiny": spec})[1]
     assert "title" in problem and "es" in problem
+
+
+def test_modules_new_writes_a_skeleton_that_the_check_guides_to_completion(tmp_path, monkeypatch):
+    import datetime
+
+    from chwkit.core import paths
+    from chwkit.learn import scaffold
+
+    root = tmp_path / "project"
+    (root / "notebooks" / "tracks").mkdir(parents=True)
+    (root / "notebooks" / "modules").mkdir()
+    (root / "notebooks" / "tracks" / "t1.yaml").write_text(
+        "# a comment kept\n" + TRACK.replace("HOURS", "0.2").replace("[tiny]", "[]")
+    )
+    monkeypatch.setattr(paths, "project_root", lambda: root)
+    written = scaffold.new_module("nuevo_modulo", "t1", today=datetime.date(2026, 12, 1))
+    assert {p.name for p in written} >= {
+        "module.yaml", "nuevo_modulo.ipynb", "facilitator.es.md", "facilitator.en.md",
+        "nuevo_modulo_check.yaml", "t1.yaml",
+    }  # fmt: skip
+    spec = modules.ModuleSpec.load(root / "notebooks" / "modules" / "nuevo_modulo")
+    nbformat.validate(nbformat.read(spec.notebook, 4))
+    assert check.check_structure(spec) == []  # the bilingual skeleton is sound as it is
+    assert spec.review_by == datetime.date(2027, 12, 1)
+    todo = check.content_problems(spec)
+    assert todo and all("TODO" in p for p in todo)
+    assert "TODO" in check.assessment_problems(spec)[0]
+    track = (root / "notebooks" / "tracks" / "t1.yaml").read_text()
+    assert track.startswith("# a comment kept") and "modules: [nuevo_modulo]" in track
+    assert "hours: 1" in track  # 0.2 + 50 minutes
+    with pytest.raises(scaffold.ScaffoldError, match="exists already"):
+        scaffold.new_module("nuevo_modulo", "t1")
+    with pytest.raises(scaffold.ScaffoldError, match="no track 'nope'.*t1"):
+        scaffold.new_module("otro", "nope")
+    with pytest.raises(scaffold.ScaffoldError, match="not a module id"):
+        scaffold.new_module("Otro Modulo", "t1")

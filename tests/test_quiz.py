@@ -204,3 +204,16 @@ def test_a_module_page_shares_layout_and_style_models():
     first, second = (module.questions[q.id] for q in spec.questions[:2])
     first.submit(spec.questions[0].answer[0] if spec.questions[0].kind == "single" else ())
     assert first.attempted and not second.attempted
+
+
+def test_a_module_page_says_when_it_was_reviewed_in_the_page_language():
+    import datetime
+
+    from chwkit.learn.page import ReviewNote
+
+    note = ReviewNote(datetime.date(2026, 12, 1), lang="es")
+    assert "revisado el 1 de diciembre de 2026" in note.value
+    note.lang = "en"
+    assert "reviewed on December 1, 2026" in note.value
+    note.lang = "fr"  # an untrusted value falls back to the default language
+    assert "diciembre" in note.value

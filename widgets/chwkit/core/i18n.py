@@ -6,6 +6,7 @@ Each file maps a key to ``{"es": ..., "en": ...}``. A key defined twice is an er
 
 from __future__ import annotations
 
+import datetime
 import json
 import string
 from functools import cache
@@ -67,3 +68,9 @@ def t(key: str, lang: str | None = None, **values: object) -> str:
 def both(key: str, **values: object) -> dict[str, str]:
     """The text of ``key`` in every language, for pages that show both (error pages)."""
     return {lang: t(key, lang, **values) for lang in LANGS}
+
+
+def format_date(day: datetime.date, lang: str | None = None) -> str:
+    """A date as a person writes it: "1 de diciembre de 2026", "December 1, 2026"."""
+    month = t(f"date.month.{day.month}", lang)
+    return t("date.long", lang, day=day.day, month=month, year=day.year)

@@ -14,6 +14,7 @@ import re
 import sys
 
 from chwkit.core import paths
+from chwkit.learn.scaffold import TODO, todo_problems
 from chwkit.learn.spec import ModuleError, ModuleSpec
 
 _HEADING = re.compile(r"^(#{1,6})\s", re.MULTILINE)
@@ -81,6 +82,7 @@ def content_problems(spec: ModuleSpec) -> list[str]:
         problems.append(f"{where}: review_by must come after reviewed")
     if len(spec.questions) < MIN_QUESTIONS:
         problems.append(f"{where}: at least {MIN_QUESTIONS} practice questions")
+    problems += todo_problems(spec.folder)
     notes = spec.facilitator_notes
     if notes and len(notes) != 2:
         problems.append(
@@ -105,6 +107,9 @@ def assessment_problems(spec: ModuleSpec) -> list[str]:
     names = [a for a in author.all_assignments() if a == f"{spec.id}_check"]
     if not names:
         return [f"{spec.folder}: no assessment (assessments/items/{spec.id}_check.yaml)"]
+    items = author.items_file(names[0])
+    if TODO in items.read_text(encoding="utf-8"):
+        return [f"{items}: still has {TODO} to write"]
     return author.check(names[0])
 
 
@@ -161,6 +166,10 @@ def register(subparsers) -> None:
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = sub.add_parser("check", help="report what is wrong with every module and track")
     check.set_defaults(func=cmd_check)
+    new = sub.add_parser("new", help="write a new module's files, to fill in, at a track's end")
+    new.add_argument("module_id", help="e.g. clinic_diabetes (lowercase letters, digits, _)")
+    new.add_argument("--track", required=True, help="the track it belongs to (notebooks/tracks)")
+    new.set_defaults(func=cmd_new)
 
 
 def cmd_check(_args: argparse.Namespace) -> int:
@@ -172,6 +181,23 @@ def cmd_check(_args: argparse.Namespace) -> int:
         f"{len(warnings)} warnings"
     )
     return 1 if problems else 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    from chwkit.cli import UserError
+    from chwkit.learn.scaffold import ScaffoldError, new_module
+
+    try:
+        written = new_module(args.module_id, args.track)
+    except ScaffoldError as exc:
+        raise UserError(str(exc)) from None
+    for path in written:
+        print(f"wrote {path}")
+    print(
+        f"Fill in every {TODO}, then run `chwkit assess build {args.module_id}_check` and "
+        "`chwkit modules check` (README: Writing a module)."
+    )
+    return 0
 
 
 if __name__ == "__main__":

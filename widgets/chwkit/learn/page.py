@@ -14,15 +14,37 @@ visitor's language (query string ``?lang=``) is read in ``ready()``, after
 
 from __future__ import annotations
 
+import datetime
+import html
 from pathlib import Path
 
 from IPython.display import display
-from traitlets import HasTraits, link
+from ipywidgets import HTML
+from traitlets import HasTraits, link, observe
 
+from chwkit.core.i18n import DEFAULT_LANG, format_date, t
 from chwkit.core.lang import Lang
 from chwkit.core.request import page_lang, wait_for_request
 from chwkit.learn.practice import LanguageSwitch, ModuleProgress, Question, make_question
 from chwkit.learn.spec import ModuleSpec
+
+
+class ReviewNote(HTML):
+    """ "Content reviewed on …", in the page's language."""
+
+    lang = Lang()
+
+    def __init__(self, reviewed: datetime.date, lang: str = DEFAULT_LANG):
+        self.reviewed = reviewed
+        super().__init__()
+        self.add_class("chwkit-reviewed")
+        self.lang = lang
+        self._relabel()
+
+    @observe("lang")
+    def _relabel(self, _change=None) -> None:
+        text = t("module.reviewed", self.lang, date=format_date(self.reviewed, self.lang))
+        self.value = f"<p><small>{html.escape(text)}</small></p>"
 
 
 class Module(HasTraits):
@@ -44,12 +66,17 @@ class Module(HasTraits):
         return cls(ModuleSpec.load(Path(folder) if folder else Path.cwd()))
 
     def header(self) -> None:
-        """Show the language switch and the module's progress."""
-        from ipywidgets import HBox
+        """Show the language switch, the module's progress and when it was last reviewed."""
+        from ipywidgets import HBox, VBox
 
         box = HBox([self.switch, self.progress])
         box.add_class("chwkit-header")
-        display(box)
+        if self.spec.reviewed is None:
+            display(box)
+            return
+        note = ReviewNote(self.spec.reviewed, lang=self.lang)
+        link((self, "lang"), (note, "lang"))
+        display(VBox([box, note]))
 
     def make_question(self, qid: str) -> Question:
         spec = self.spec.question(qid)
