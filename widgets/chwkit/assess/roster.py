@@ -8,6 +8,12 @@ when it is issued, and stored only hashed:
   trying every hash;
 - the rest is the *verifier*, stored as a salted scrypt hash.
 
+People belong to groups (a cohort, "Grupo 4 – Sierra", "Supervisores"), each led by one
+facilitator or supervisor. A person's entry lists its group ids (``"groups"``, left out when
+there are none); the file's top-level ``"groups"`` maps each group id to its display name and
+its facilitator. Both keys are optional, so rosters written before groups existed read as they
+are, and code that only reads ``"people"`` still works.
+
 The roster file lives in the data directory (``<data>/roster.json``), written atomically
 under a lock. Learners are also entered in nbgrader's gradebook by ``chwkit roster`` (see
 ``roster_cli``); this module stays import-light because learner kernels call ``verify_code``.
@@ -51,6 +57,16 @@ class Person:
     name: str | None = None
 
 
+@dataclass(frozen=True)
+class Group:
+    """A group of people learning together, led by one facilitator or supervisor."""
+
+    id: str
+    name: str | None = None
+    facilitator: str | None = None
+    members: tuple[str, ...] = ()
+
+
 def roster_path() -> Path:
     return paths.data_dir() / "roster.json"
 
@@ -65,6 +81,17 @@ def validate_id(value: object) -> str:
         raise RosterError(
             f"invalid id {value!r}: use 1-64 letters, digits, '-' or '_', starting with a "
             "letter or digit (no spaces, dots or slashes)"
+        )
+    return value
+
+
+def validate_group_id(value: object) -> str:
+    """Return ``value`` if it can be a group id (the same rule as a person's id)."""
+    if not isinstance(value, str) or not PERSON_ID.fullmatch(value):
+        raise RosterError(
+            f"invalid group id {value!r}: use 1-64 letters, digits, '-' or '_', starting with "
+            "a letter or digit (for example g4-sierra); give it a display name with "
+            "'chwkit roster group ID --name ...'"
         )
     return value
 
@@ -123,6 +150,8 @@ def load() -> dict:
         raise RosterError(f"{path}: cannot read the roster: {exc}") from exc
     if not isinstance(data, dict) or not isinstance(data.get("people"), dict):
         raise RosterError(f"{path}: not a chwkit roster")
+    if not isinstance(data.get("groups", {}), dict):
+        raise RosterError(f"{path}: its groups are not a mapping; not a chwkit roster")
     return data
 
 
@@ -151,21 +180,134 @@ def _issue(entry: dict, taken: set[str]) -> str:
     return format_code(compact)
 
 
+def _group_ids(values: object) -> list[str]:
+    if isinstance(values, str):
+        values = [values]
+    return sorted({validate_group_id(v) for v in values or ()})
+
+
+def _set_groups(entry: dict, group_ids: list[str]) -> None:
+    if group_ids:
+        entry["groups"] = group_ids
+    else:
+        entry.pop("groups", None)
+
+
+def _lead(data: dict, person_id: str, group_ids: list[str]) -> None:
+    """Make ``person_id`` the facilitator of each group, refusing to replace another one."""
+    table = data.setdefault("groups", {})
+    for gid in group_ids:
+        current = table.get(gid, {}).get("facilitator")
+        if current not in (None, person_id):
+            raise RosterError(
+                f"group {gid} is already led by {current}; change it with "
+                f"'chwkit roster group {gid} --facilitator {person_id}'"
+            )
+        table.setdefault(gid, {"name": None, "facilitator": None})["facilitator"] = person_id
+
+
 # -- public API ---------------------------------------------------------------------------------
-def add(person_id: str, role: str = "learner", name: str | None = None) -> str:
-    """Add a person and return their new access code (shown once, never stored in clear)."""
+def add(
+    person_id: str,
+    role: str = "learner",
+    name: str | None = None,
+    groups: tuple[str, ...] | list[str] = (),
+    leads: tuple[str, ...] | list[str] = (),
+) -> str:
+    """Add a person and return their new access code (shown once, never stored in clear).
+
+    ``groups``: the groups they belong to; ``leads``: the groups they facilitate or supervise.
+    """
     person_id = validate_id(person_id)
     if role not in ROLES:
         raise RosterError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
     name = validate_name(name)
+    member_of, leading = _group_ids(groups), _group_ids(leads)
     with _editing() as data:
         people = data["people"]
         if person_id in people:
             raise RosterError(f"{person_id} is already in the roster; use reset-code")
         entry = {"role": role, "name": name}
+        _set_groups(entry, member_of)
+        table = data.setdefault("groups", {})
+        for gid in member_of:
+            table.setdefault(gid, {"name": None, "facilitator": None})
+        _lead(data, person_id, leading)
         code = _issue(entry, {p.get("selector") for p in people.values()})
         people[person_id] = entry
     return code
+
+
+def _group_from(data: dict, gid: str) -> Group:
+    info = data.get("groups", {}).get(gid) or {}
+    members = tuple(
+        pid for pid, entry in sorted(data["people"].items()) if gid in entry.get("groups", ())
+    )
+    return Group(gid, info.get("name"), info.get("facilitator"), members)
+
+
+def groups() -> list[Group]:
+    """Every group, by id: those with a name or facilitator and those named only by members."""
+    data = load()
+    ids = set(data.get("groups", {}))
+    for entry in data["people"].values():
+        ids.update(entry.get("groups", ()))
+    return [_group_from(data, gid) for gid in sorted(ids)]
+
+
+def group(group_id: str) -> Group | None:
+    return next((g for g in groups() if g.id == group_id), None)
+
+
+def groups_of(person_id: str) -> tuple[str, ...]:
+    """The groups ``person_id`` belongs to (not those they lead)."""
+    entry = load()["people"].get(person_id) or {}
+    return tuple(entry.get("groups", ()))
+
+
+def members(group_id: str) -> list[Person]:
+    """The people in ``group_id``, by id (its facilitator only if they are also a member)."""
+    data = load()
+    return [
+        Person(id=pid, role=entry.get("role", "learner"), name=entry.get("name"))
+        for pid, entry in sorted(data["people"].items())
+        if group_id in entry.get("groups", ())
+    ]
+
+
+_KEEP = object()
+
+
+def set_group(
+    group_id: str,
+    *,
+    name: object = _KEEP,
+    facilitator: object = _KEEP,
+    join: tuple[str, ...] | list[str] = (),
+    leave: tuple[str, ...] | list[str] = (),
+) -> Group:
+    """Create or change a group: its display name, its facilitator (a person in the roster, or
+    None for none), and who joins or leaves it. Everything is checked before anything is
+    written."""
+    gid = validate_group_id(group_id)
+    with _editing() as data:
+        people = data["people"]
+        for pid in [*join, *leave]:
+            if pid not in people:
+                raise RosterError(f"{pid} is not in the roster; add them first")
+        if facilitator not in (_KEEP, None) and facilitator not in people:
+            raise RosterError(f"{facilitator} is not in the roster; add them first")
+        info = data.setdefault("groups", {}).setdefault(gid, {"name": None, "facilitator": None})
+        if name is not _KEEP:
+            info["name"] = validate_name(name)
+        if facilitator is not _KEEP:
+            info["facilitator"] = facilitator
+        for pid in join:
+            _set_groups(people[pid], sorted({*people[pid].get("groups", ()), gid}))
+        for pid in leave:
+            _set_groups(people[pid], [g for g in people[pid].get("groups", ()) if g != gid])
+        result = _group_from(data, gid)
+    return result
 
 
 def reset_code(person_id: str) -> str:
