@@ -22,11 +22,11 @@ from pathlib import Path
 
 import yaml
 
-from chwkit.core import paths
+from chwkit.core import paths, questions
 from chwkit.core.i18n import LANGS
 from chwkit.core.text import fold
 
-KINDS = ("single", "multiple", "numeric", "short", "reflection")
+KINDS = questions.KINDS
 NBGRADER_SCHEMA = 3
 _SECTION = re.compile(r"^#{2,3}\s+(.+?)\s*$", re.MULTILINE)
 
@@ -44,11 +44,7 @@ def items_file(assignment: str) -> Path:
 
 
 def _bilingual(value: object, where: str) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(
-        isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGS
-    ):
-        raise AuthorError(f"{where}: needs text in {' and '.join(LANGS)} ({{es: ..., en: ...}})")
-    return {lang: value[lang].strip() for lang in LANGS}
+    return questions.bilingual(value, where, AuthorError)
 
 
 @dataclass(frozen=True)
@@ -113,20 +109,9 @@ class ItemSpec:
         )
         answer = data.get("answer")
         if kind in ("single", "multiple"):
-            raw = data.get("options")
-            if not isinstance(raw, list) or len(raw) < 2:
-                raise AuthorError(f"{where}: a choice item needs at least two options")
-            options = tuple(_bilingual(o, f"{where} option {i}") for i, o in enumerate(raw))
-            keys = answer if isinstance(answer, list) else [answer]
-            if kind == "single" and isinstance(answer, list):
-                raise AuthorError(f"{where}: a single-choice item has one answer (an index)")
-            if (
-                not keys
-                or len(set(keys)) != len(keys)
-                or not all(type(k) is int and 0 <= k < len(options) for k in keys)
-            ):
-                raise AuthorError(f"{where}: answer {answer!r} is not an option index")
-            key = keys[0] if kind == "single" else sorted(keys)
+            options = questions.options(data.get("options"), where, AuthorError)
+            keys = questions.choice_key(kind, answer, len(options), where, AuthorError)
+            key = keys[0] if kind == "single" else list(keys)
             return cls(**common, options=options, answer=key)
         if kind == "numeric":
             if type(answer) not in (int, float):

@@ -25,9 +25,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from chwkit.core.i18n import LANGS
+from chwkit.core import questions
 
-KINDS = ("single", "multiple", "numeric", "short", "reflection")
+KINDS = questions.KINDS
 MAX_SHORT_CHARS = 200
 MAX_REFLECTION_CHARS = 4000
 MAX_NUMBER = 1e9
@@ -93,11 +93,7 @@ class Assessment:
 
 
 def _bilingual(value: object, where: str) -> dict[str, str]:
-    if not isinstance(value, dict) or not all(
-        isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGS
-    ):
-        raise AssessmentFormatError(f"{where}: needs text in {', '.join(LANGS)}")
-    return {lang: value[lang] for lang in LANGS}
+    return questions.bilingual(value, where, AssessmentFormatError)
 
 
 def _item(meta: dict, where: str) -> Item:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from chwkit.core import paths
+from chwkit.core import paths, questions
 from chwkit.core.i18n import LANGS
 
 LEVELS = ("entry", "mid", "advanced")
@@ -43,15 +43,7 @@ class ModuleError(ValueError):
 
 
 def _bilingual(value: object, where: str) -> dict[str, str]:
-    if not isinstance(value, dict):
-        raise ModuleError(f"{where}: expected {{es: ..., en: ...}}, got {type(value).__name__}")
-    out = {}
-    for lang in LANGS:
-        text = value.get(lang)
-        if not isinstance(text, str) or not text.strip():
-            raise ModuleError(f"{where}: missing text in {lang!r}")
-        out[lang] = text.strip()
-    return out
+    return questions.bilingual(value, where, ModuleError)
 
 
 def _list(value: object, where: str) -> list:
@@ -136,19 +128,9 @@ class QuestionSpec:
                     raise ModuleError(f"{where}: accept lacks answers in {lang!r}")
                 accept[lang] = tuple(str(item) for item in items)
             return cls(qid, kind, prompt, explanation, accept=accept)
-        options_raw = data.get("options")
-        if not isinstance(options_raw, list) or len(options_raw) < 2:
-            raise ModuleError(f"{where}: needs at least two options")
-        options = tuple(_bilingual(opt, f"{where} option {i}") for i, opt in enumerate(options_raw))
-        answer_raw = data.get("answer")
-        answer = tuple(answer_raw) if isinstance(answer_raw, list) else (answer_raw,)
-        if not answer or not all(isinstance(a, int) and 0 <= a < len(options) for a in answer):
-            raise ModuleError(f"{where}: answer {answer_raw!r} is not an option index")
-        if kind == "single" and len(answer) != 1:
-            raise ModuleError(f"{where}: a single-choice question has exactly one answer")
-        if len(set(answer)) != len(answer):
-            raise ModuleError(f"{where}: repeated answer index")
-        return cls(qid, kind, prompt, explanation, options=options, answer=tuple(sorted(answer)))
+        options = questions.options(data.get("options"), where, ModuleError)
+        answer = questions.choice_key(kind, data.get("answer"), len(options), where, ModuleError)
+        return cls(qid, kind, prompt, explanation, options=options, answer=answer)
 
 
 @dataclass(frozen=True)
