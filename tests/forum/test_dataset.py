@@ -214,3 +214,22 @@ def test_the_cli_shows_progress_on_long_builds_unless_quiet(forum_dir, out, caps
     monkeypatch.setattr(dataset, "PROGRESS_MIN_FILES", 100)
     assert main(["forum", "build", "--out", str(out), "--no-cache"]) == 0
     assert shown[-1] is True  # a short build: no bar
+
+
+def test_the_codebook_table_holds_both_languages_and_the_migration_themes(forum_dir, out):
+    from chwkit.forum.codebook import codebook
+
+    generate(forum_dir, sessions=1, per_session=1)
+    build(progress=False)
+    table = read(out, "codebook").set_index("code")
+    assert list(table.columns) == ["parent", "label_es", "label_en", "definition_es",
+                                   "definition_en", "source"]  # fmt: skip
+    assert list(table.index) == list(codebook().themes)
+    new = ["em_life_course", "em_health_system_mx", "em_health_system_us",
+           "em_occupational_health", "em_grief"]  # fmt: skip
+    assert set(new) <= set(table.index)
+    assert table.loc["em_grief", "label_es"] == "Duelo y pérdida"
+    assert table.loc["em_health_system_mx", "parent"] == "em_health_systems"
+    assert table.loc["c3_role_8", "label_es"] == "Valoraciones individuales y comunitarias"
+    assert all(table["definition_es"] != table["definition_en"])
+    assert validate(str(out / "datapackage.json")).valid

@@ -106,7 +106,8 @@ def test_the_codebook_holds_no_given_name_flags():
 
     texts = []
     for theme in codebook().themes.values():
-        texts += [theme.label_es + ".", theme.label_en + ".", theme.definition]
+        texts += [theme.label_es + ".", theme.label_en + ".", theme.definition_es]
+        texts.append(theme.definition_en)
     flagged = [
         f.text
         for text in texts

@@ -1,9 +1,10 @@
 """The forum codebook: the themes a contribution can be tagged with.
 
 ``codebook.csv`` beside this module holds one row per theme: ``code``, ``parent`` (a code of
-the same file, or empty for a group at the top), ``label_es``, ``label_en``, ``definition`` and
-``source`` (``c3_role``, ``c3_skill``, ``wellbeing`` or ``emergent``). Codes are stored, labels
-shown. C3 labels are the catalog's (``c3.role.N``, ``c3.skill.KEY``), word for word.
+the same file, or empty for a group at the top), ``label_es``, ``label_en``, ``definition_es``,
+``definition_en`` and ``source`` (``c3_role``, ``c3_skill``, ``wellbeing`` or ``emergent``).
+Codes are stored, labels shown. C3 labels are the catalog's (``c3.role.N``, ``c3.skill.KEY``),
+word for word; C3 definitions follow the C3 Project's sub-roles and sub-skills.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from functools import cache
 from pathlib import Path
 
 CODEBOOK_PATH = Path(__file__).resolve().parent / "codebook.csv"
-FIELDS = ("code", "parent", "label_es", "label_en", "definition", "source")
+FIELDS = ("code", "parent", "label_es", "label_en", "definition_es", "definition_en", "source")
+TEXTS = ("label_es", "label_en", "definition_es", "definition_en")
 SOURCES = ("c3_role", "c3_skill", "wellbeing", "emergent")
 CODE = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 
@@ -30,11 +32,15 @@ class Theme:
     parent: str | None
     label_es: str
     label_en: str
-    definition: str
+    definition_es: str
+    definition_en: str
     source: str
 
     def label(self, lang: str) -> str:
         return self.label_en if lang == "en" else self.label_es
+
+    def definition(self, lang: str) -> str:
+        return self.definition_en if lang == "en" else self.definition_es
 
 
 class Codebook:
@@ -93,9 +99,9 @@ def load_codebook(path: Path = CODEBOOK_PATH) -> Codebook:
         source = (row.get("source") or "").strip()
         if source not in SOURCES:
             raise CodebookError(f"{where}: source must be one of {', '.join(SOURCES)}")
-        labels = [(row.get(k) or "").strip() for k in ("label_es", "label_en", "definition")]
+        labels = [(row.get(k) or "").strip() for k in TEXTS]
         if not all(labels):
-            raise CodebookError(f"{where}: label_es, label_en and definition are required")
+            raise CodebookError(f"{where}: {', '.join(TEXTS)} are required")
         themes.append(Theme(code, (row.get("parent") or "").strip() or None, *labels, source))
     for line, theme in enumerate(themes, start=2):
         if theme.parent and theme.parent not in seen:

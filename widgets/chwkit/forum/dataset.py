@@ -97,7 +97,8 @@ CODEBOOK = Table(
         Column("parent", "string", "Parent theme code"),
         Column("label_es", "string", "Label in Spanish", required=True),
         Column("label_en", "string", "Label in English", required=True),
-        Column("definition", "string", "Definition", required=True),
+        Column("definition_es", "string", "Definition in Spanish", required=True),
+        Column("definition_en", "string", "Definition in English", required=True),
         Column("source", "string", "Where the theme comes from", required=True, enum=SOURCES),
     ),
     ("code",),
@@ -338,14 +339,7 @@ def _output_tables(sessions: list[tuple], contribs, themes, book: Codebook):
 
     string = pa.string()
     s = _columns(sessions, SESSION_FIELDS)
-    cb = {
-        "code": list(book.themes),
-        "parent": [x.parent for x in book.themes.values()],
-        "label_es": [x.label_es for x in book.themes.values()],
-        "label_en": [x.label_en for x in book.themes.values()],
-        "definition": [x.definition for x in book.themes.values()],
-        "source": [x.source for x in book.themes.values()],
-    }
+    cb = {name: [getattr(x, name) for x in book.themes.values()] for name in CODEBOOK_FIELDS}
     sessions_table = pa.table(
         {
             c.name: pa.array(s[c.name], string).cast(c.arrow_type())
