@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8866
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo serve test bench install frontend chromium lint format clean
+.PHONY: demo serve test bench install frontend chromium postgresql lint format clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,16 @@ chromium: install
 		$(BIN)/python -m playwright install chromium; \
 	fi
 
+# Debian's PostgreSQL server for the records store's tests, which start a temporary cluster
+# of their own (as an unprivileged user, on a Unix socket) and stop it.
+postgresql:
+	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "postgresql: $$(ls /usr/lib/postgresql/*/bin/initdb | tail -1)"; \
+	else \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null \
+		&& ls /usr/lib/postgresql/*/bin/initdb; \
+	fi
+
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -54,7 +64,7 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: install chromium lint
+test: install chromium postgresql lint
 	$(BIN)/pytest tests
 	CHWKIT_FORUM_SAMPLE=1 $(BIN)/pytest --nbval-lax -p no:cacheprovider notebooks forum_sessions assessments/source
 

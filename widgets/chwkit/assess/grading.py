@@ -27,7 +27,8 @@ import shutil
 import sqlite3
 import tempfile
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Collection
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -426,18 +427,26 @@ def grade(
     force: bool = False,
     export: Path | None = None,
     html_feedback: bool = False,
+    students: Collection[str] | None = None,
+    wait_s: float = 0,
+    pool: Executor | None = None,
 ) -> Report:
     """Autograde every new submission of ``assignment``; write feedback; export grades.
 
     The learner's feedback (``chwkit_feedback.json``, shown in Voila) is always written.
     ``html_feedback`` also makes nbgrader's HTML feedback pages (hidden tests stripped), for
     trainers who hand feedback out as files; it costs about as much as autograding.
+
+    ``students`` limits the run to those learners (the server grading a submission at once:
+    it writes their feedback and leaves the grades export to the next bulk run); ``wait_s``
+    waits that long for a running grading to finish instead of stopping at once; ``pool``
+    runs nbgrader in those (already started) worker processes.
     """
     from filelock import Timeout
 
     course.check_assignment_id(assignment)
     course.ensure_course()
-    lock = FileLock(str(grade_lock_file()), timeout=0)
+    lock = FileLock(str(grade_lock_file()), timeout=wait_s)
     try:
         lock.acquire()
     except Timeout:
@@ -446,7 +455,7 @@ def grade(
             f"run this again (lock: {grade_lock_file()})"
         ) from None
     try:
-        return _grade(assignment, workers, progress, force, export, html_feedback)
+        return _grade(assignment, workers, progress, force, export, html_feedback, students, pool)
     finally:
         lock.release()
 
@@ -458,6 +467,8 @@ def _grade(
     force: bool,
     export: Path | None,
     html_feedback: bool,
+    students: Collection[str] | None = None,
+    pool: Executor | None = None,
 ) -> Report:
     import warnings
 
@@ -498,6 +509,8 @@ def _grade(
         if not (entry / assignment).exists():
             continue
         name = entry.name
+        if students is not None and name not in students:
+            continue
         try:
             roster.validate_id(name)
         except roster.RosterError:
@@ -545,7 +558,11 @@ def _grade(
             total=len(jobs), desc=f"grading {assignment}", unit="learner", disable=not progress
         )
         with course.gradebook(root) as gb:
-            if workers == 1:
+            if pool is not None:
+                futures = {pool.submit(_autograde_in_scratch, j): j["student"] for j in jobs}
+                results = (_result_of(f, futures[f]) for f in as_completed(futures))
+                _collect(results, gb, assignment, base, report, bar)
+            elif workers == 1:
                 results = (_run_here(job) for job in jobs)
                 _collect(results, gb, assignment, base, report, bar)
             else:
@@ -562,12 +579,15 @@ def _grade(
     with course.gradebook(root) as gb:
         for sub in gb.assignment_submissions(assignment):
             student = sub.student.id
+            if students is not None and student not in students:
+                continue
             if not (course.autograded_dir(student, assignment) / f"{assignment}.ipynb").exists():
                 continue
             data = learner_feedback(gb, assignment, student, spec, release_nb)
             report.scores[student] = data["score"]
             _write_json(course.feedback_dir(student, assignment) / FEEDBACK_JSON, data)
-        report.export = export_grades(gb, export or root / "grades.csv")
+        if students is None:
+            report.export = export_grades(gb, export or root / "grades.csv")
     return report
 
 

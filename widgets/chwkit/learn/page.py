@@ -27,6 +27,7 @@ from chwkit.core.lang import Lang
 from chwkit.core.request import page_lang, wait_for_request
 from chwkit.learn.practice import LanguageSwitch, ModuleProgress, Question, make_question
 from chwkit.learn.spec import ModuleSpec
+from chwkit.program.module_records import ModuleRecords
 
 
 class ReviewNote(HTML):
@@ -55,6 +56,7 @@ class Module(HasTraits):
         self.spec = spec
         self.lang = lang or page_lang()
         self.questions: dict[str, Question] = {}
+        self.records: ModuleRecords | None = None  # known once the visitor arrives (ready)
         self.switch = LanguageSwitch(self.lang)
         link((self, "lang"), (self.switch, "value"))
         self.progress = ModuleProgress([], lang=self.lang)
@@ -85,7 +87,14 @@ class Module(HasTraits):
         link((self, "lang"), (question, "lang"))
         self.questions[qid] = question
         self.progress.track(question)
+        question.check.on_click(lambda _button: self._tried(qid, question))
         return question
+
+    def _tried(self, qid: str, question: Question) -> None:
+        """Record a practice try (right or not, never the text) for a signed-in learner."""
+        outcome = getattr(question, "_last", None)  # set by the question's own check handler
+        if self.records is not None and outcome and outcome[0] == "answered":
+            self.records.attempt(qid, bool(outcome[1]))
 
     def question(self, qid: str) -> None:
         """Show practice question ``qid`` (the widget is kept in ``self.questions``)."""
@@ -97,3 +106,7 @@ class Module(HasTraits):
         Returns nothing: as a notebook's last expression a value would show on the page."""
         wait_for_request()
         self.lang = page_lang()
+        # Who the learner is comes from the server, with the visitor's request.
+        self.records = ModuleRecords.start(self.spec.id, lang=self.lang)
+        link((self, "lang"), (self.records, "lang"))
+        display(self.records)

@@ -26,6 +26,7 @@ from voila.app import Voila
 
 from chwkit.core import paths
 from chwkit.core.i18n import DEFAULT_LANG
+from chwkit.serve import identity
 from chwkit.serve.config import ChwkitConfiguration
 from chwkit.serve.extension import VOILA_EXTENSIONS
 from chwkit.serve.guard import LearnerContentsManager, learner_handlers
@@ -49,6 +50,8 @@ class ChwkitVoila(Voila):
         super().initialize(argv)
 
     def init_settings(self) -> dict:
+        if "cookie_secret" not in self.config.Voila:  # sign-ins outlive a restart
+            self.cookie_secret = identity.persistent_secret()
         settings = super().init_settings()
         # Voila's renderer and its preheating read notebooks through this manager.
         self.contents_manager = LearnerContentsManager(parent=self, root_dir=self.root_dir)
@@ -57,11 +60,13 @@ class ChwkitVoila(Voila):
         # read at construction (compress_response): they go in the settings it is built with.
         settings.update(self.tornado_settings)
         settings.setdefault("default_handler_class", NotFoundHandler)
+        settings.update(identity.settings(self.chwkit, self.ip, self.port, self.server_url))
         return settings
 
     def init_handlers(self) -> list:
         landing = [(self.server_url.rstrip("/") + "/?", LandingHandler)]
-        return landing + learner_handlers(super().init_handlers(), self.server_url)
+        guarded = learner_handlers(super().init_handlers(), self.server_url)
+        return landing + identity.handlers(self.server_url) + identity.with_identity(guarded)
 
     def listen(self):
         # Voila's listen() blocks in the event loop: announce once the loop runs (the port

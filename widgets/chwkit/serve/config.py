@@ -24,6 +24,7 @@ from traitlets.config import Config, Configurable
 
 from chwkit.core import paths
 from chwkit.core.i18n import LANGS, catalog
+from chwkit.program.client import KERNEL_HEADERS
 
 LOCAL_IPS = ("127.0.0.1", "localhost", "::1")
 TEMPLATE_NAME = "chwkit"
@@ -101,6 +102,20 @@ class ChwkitConfiguration(Configurable):
         help="""What draws the widgets: the kit's light front end ("kit", built by `make
         frontend`) or Voila's own JupyterLab application ("voila", heavier on phones).""",
     ).tag(cli=True)
+    require_sign_in = Bool(
+        False,
+        config=True,
+        help="""Learners must sign in (their access code, once per device) before a module or
+        assessment page opens. Without it, modules stay open to anonymous visitors and only
+        signed-in learners' progress is kept.""",
+    ).tag(cli=True)
+    db_url = Unicode(
+        "",
+        config=True,
+        help="""The records database (sign-in sessions, progress, certificates) as an
+        SQLAlchemy URL, e.g. postgresql+psycopg://chwkit@dbhost/chwkit when a program grows
+        beyond one machine. Empty: a SQLite file in the data directory (records.db).""",
+    ).tag(cli=True)
     class_size = Unicode(
         "",
         config=True,
@@ -153,6 +168,8 @@ class ChwkitConfiguration(Configurable):
             "file_allowlist": list(LEARNER_FILES),
             "extension_allowlist": list(LEARNER_EXTENSIONS),
             "page_config_hook": learner_page_config,
+            # The server tells a page's kernel who its learner is (chwkit.serve.identity).
+            "http_header_envs": list(KERNEL_HEADERS),
             "resources": {
                 "chwkit": {
                     "strings": template_strings(),

@@ -61,12 +61,15 @@ class LandingHandler(PageHandler):
         lang = request_lang(self)
         self.set_header("Content-Type", "text/html; charset=UTF-8")
         self.set_header("Cache-Control", "no-store")
+        from chwkit.serve.identity import box_context
+
         self.finish(
             render_page(
                 "landing.html",
                 lang,
                 modules=module_entries(lang),
                 sections=extra_sections(lang),
+                **box_context(self),
             )
         )
 
