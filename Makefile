@@ -27,10 +27,13 @@ $(FRONTEND_OUT): frontend/package-lock.json frontend/build.mjs $(wildcard fronte
 	@command -v npm >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; }
 	cd frontend && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
+# The whole kit on demo data (a released assessment, demo learners, a forum session and their
+# access codes), kept in .chwkit-demo/, never in a program's data directory.
 demo: install
-	$(BIN)/chwkit serve --port $(PORT)
+	$(BIN)/chwkit demo --port $(PORT)
 
-serve: demo
+serve: install
+	$(BIN)/chwkit serve --port $(PORT)
 
 # Debian's Chromium where apt has it; otherwise (no apt, no such package, no sudo) Playwright's
 # own browser, which the tests use when /usr/bin/chromium is absent.
@@ -74,5 +77,5 @@ bench: install chromium
 	done
 
 clean:
-	rm -rf $(VENV) .chwkit test-artifacts .pytest_cache .ruff_cache frontend/node_modules
+	rm -rf $(VENV) .chwkit .chwkit-demo test-artifacts .pytest_cache .ruff_cache frontend/node_modules
 	rm -f $(dir $(FRONTEND_OUT))chwkit-page.*

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -80,14 +81,16 @@ class Server:
         return {"Authorization": f"token {self.token}"} if self.token else {}
 
 
-def start_server(root: Path, home: Path, extra_args: tuple[str, ...] = ()) -> Server:
+def start_server(
+    root: Path, home: Path, extra_args: tuple[str, ...] = (), command: tuple[str, ...] = ("serve",)
+) -> Server:
     port = free_port()
     env = {**os.environ, "CHWKIT_ROOT": str(root), "CHWKIT_HOME": str(home)}
     log = home.parent / f"serve-{port}.log"
     home.mkdir(parents=True, exist_ok=True)
     with open(log, "wb") as out:
         process = subprocess.Popen(
-            [sys.executable, "-m", "chwkit.cli", "serve", "--port", str(port), *extra_args],
+            [sys.executable, "-m", "chwkit.cli", *command, "--port", str(port), *extra_args],
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -176,6 +179,38 @@ def server(tmp_path_factory) -> Server:
     root = copy_project(base / "project")
     srv = start_server(root, base / "home")
     yield srv
+    stop_server(srv.process)
+
+
+@dataclass
+class Demo:
+    server: Server
+    codes: dict[str, str]  # demo person id -> access code, as `chwkit demo` printed them
+    session: str  # the demo forum session's notebook name
+    assessment: str
+
+
+DEMO_CODE = re.compile(
+    r"^\s+(learner|facilitator)\s+(\S+)\s+([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})$"
+)
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Demo:
+    """``chwkit demo`` (what ``make demo`` runs) into a fresh folder, without preheating:
+    the demo people's codes are read from what it printed beside the address."""
+    base = tmp_path_factory.mktemp("chwkit-demo")
+    folder = base / "demo"  # made by `chwkit demo` itself (it refuses a folder it did not make)
+    content = copy_project(base / "project")  # what the demo links to
+    srv = start_server(content, base / "home", ("--no-preheat", "--dir", str(folder)), ("demo",))
+    srv.root, srv.home = folder / "project", folder / "data"
+    deadline = time.monotonic() + 30
+    while "demo access codes" not in srv.log_text() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    codes = {m.group(2): m.group(3) for m in map(DEMO_CODE.match, srv.log_text().splitlines()) if m}
+    found = re.search(r"forum session (\S+); demo access codes", srv.log_text())
+    assessment = re.search(r"assessment (\S+) is released", srv.log_text())
+    yield Demo(srv, codes, f"{found.group(1)}.ipynb", assessment.group(1))
     stop_server(srv.process)
 
 

@@ -2,9 +2,12 @@
 
 import json
 import time
+import urllib.error
+import urllib.request
 
 import psutil
 import pytest
+from conftest import copy_project, start_jupyter_server, start_server, stop_server
 
 from chwkit.learn.spec import discover
 
@@ -70,3 +73,66 @@ def test_a_lost_kernel_is_said_in_the_learners_language(new_page, server):
     lost.click()  # reloads: a new kernel, the questions work again
     page.wait_for_selector(".chwkit-question input", timeout=TIMEOUT)
     assert page.locator("#chwkit-lost").count() == 0
+
+
+def kernel_known(server, kernel_id: str) -> bool:
+    """Whether the server still has the kernel (its REST model), as the page would ask."""
+    request = urllib.request.Request(
+        f"{server.url}api/kernels/{kernel_id}", headers=server.headers()
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status == 200
+    except urllib.error.HTTPError as err:
+        if err.code == 404:
+            return False
+        raise
+
+
+CULL_MINUTES = 0.1  # 6 s: the server checks every 3 s
+
+
+@pytest.fixture(params=["chwkit serve", "jupyter server"])
+def culling_server(request, tmp_path):
+    """A server of each mode told, through the kit's option, to cull after a few seconds."""
+    root = copy_project(tmp_path / "project")
+    option = f"--cull-idle-minutes={CULL_MINUTES}"
+    if request.param == "chwkit serve":
+        srv = start_server(root, tmp_path / "home", ("--no-preheat", option))
+    else:
+        srv = start_jupyter_server(
+            root,
+            tmp_path / "home",
+            args=(f"--ChwkitConfiguration.cull_idle_minutes={CULL_MINUTES}",),
+        )
+    yield srv
+    stop_server(srv.process)
+
+
+def test_an_idle_kernel_is_culled_under_an_open_page_and_the_learner_is_told(
+    new_page, culling_server
+):
+    server = culling_server
+    page = new_page(viewport={"width": 390, "height": 844})
+    token = f"&token={server.token}" if server.token else ""
+    spec = MODULES[0]
+    page.goto(
+        server.url + f"voila/render/notebooks/modules/{spec.id}/{spec.id}.ipynb?lang=es{token}"
+    )
+    page.wait_for_selector(".chwkit-question input", timeout=TIMEOUT)
+    kernel_id = json.loads(page.locator("#jupyter-config-data").text_content())["kernelId"]
+    assert kernel_known(server, kernel_id)
+    pids = kernel_pids(server, kernel_id)
+    started = time.monotonic()
+    deadline = started + 60
+    while kernel_known(server, kernel_id) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    waited = time.monotonic() - started
+    assert not kernel_known(server, kernel_id), "the idle kernel was not culled within a minute"
+    assert waited >= CULL_MINUTES * 60 - 2, f"culled after {waited:.1f} s: before it was idle"
+    for pid in pids:  # the process itself, not only the server's record of it
+        assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    page.evaluate("document.dispatchEvent(new Event('visibilitychange'))")
+    lost = page.locator("#chwkit-lost")
+    lost.wait_for(state="visible", timeout=TIMEOUT)
+    assert lost.inner_text() == "Se perdió la conexión. Vuelva a cargar la página."

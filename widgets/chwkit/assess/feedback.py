@@ -14,6 +14,7 @@ import json
 from chwkit.assess import course
 from chwkit.assess.items import Assessment
 from chwkit.core.i18n import t
+from chwkit.core.times import message_html
 
 FEEDBACK_JSON = "chwkit_feedback.json"
 STATUSES = ("correct", "partial", "incorrect", "unanswered", "pending")
@@ -47,7 +48,7 @@ def render_feedback(data: dict | None, spec: Assessment, lang: str, latest: str 
     )
     parts.append(f"<p class='chwkit-fb-score'><strong>{esc(score)}</strong></p>")
     when = str(data.get("timestamp") or "")
-    parts.append(f"<p><small>{esc(t('assess.feedback_graded_at', lang, when=when))}</small></p>")
+    parts.append(f"<p><small>{message_html('assess.feedback_graded_at', lang, when)}</small></p>")
     if latest and when and latest != when:
         parts.append(
             f"<p class='chwkit-fb-outdated'>{esc(t('assess.feedback_outdated', lang))}</p>"

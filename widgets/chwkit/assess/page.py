@@ -33,6 +33,7 @@ from chwkit.core.i18n import DEFAULT_LANG, t
 from chwkit.core.lang import Lang
 from chwkit.core.log import kernel_log
 from chwkit.core.request import wait_for_request
+from chwkit.core.times import message_html
 from chwkit.learn.practice import LanguageSwitch
 
 MAX_TRIES = 5
@@ -55,7 +56,8 @@ def parse_query(query_string: str | None = None) -> tuple[str | None, str]:
 
 def _p(text: str, css: str = "") -> str:
     cls = f" class='{css}'" if css else ""
-    return f"<p{cls}>{html.escape(text)}</p>"
+    role = " role='alert'" if "chwkit-error" in css else ""
+    return f"<p{cls}{role}>{html.escape(text)}</p>"
 
 
 class ItemInput(widgets.VBox):
@@ -69,7 +71,11 @@ class ItemInput(widgets.VBox):
         self.prompt = widgets.HTML()
         self.instructions = widgets.HTML()
         self.input = self._make_input()
-        children = [self.prompt, self.instructions, self.input]
+        # What is wrong with this answer (a number that is not a number), said beside it.
+        self.error = widgets.HTML()
+        self.error.add_class("chwkit-item-error")
+        self._error: tuple[str, dict] | None = None
+        children = [self.prompt, self.instructions, self.input, self.error]
         # A personal (completion-only) reflection is the learner's own: its words reach the
         # trainer only if the learner ticks this box.
         self.share = None
@@ -128,11 +134,22 @@ class ItemInput(widgets.VBox):
                 box.description = option[lang]
         else:
             self.input.placeholder = t("assess.placeholder", lang)
+        self.show_error(*(self._error or (None, {})))
         if self.share is not None:
             self.share.description = t("assess.share_reflection", lang)
             self.instructions.value += (
                 f"<br><small>{html.escape(t('assess.private_reflection', lang))}</small>"
             )
+
+    def show_error(self, key: str | None, values: dict | None = None) -> None:
+        """Say what is wrong with this item's answer (``key``), or nothing (None)."""
+        self._error = (key, values or {}) if key else None
+        self.error.value = (
+            f"<div class='chwkit-error' role='alert'>"
+            f"{html.escape(t(key, self.lang, **(values or {})))}</div>"
+            if key
+            else ""
+        )
 
     def value(self) -> object:
         """The raw widget value (validated later by the submission writer)."""
@@ -157,6 +174,7 @@ class ItemInput(widgets.VBox):
 
     def clear(self) -> None:
         self.set_value(None if self.item.kind in ("single", "multiple") else "")
+        self.show_error(None)
 
 
 class AssessmentPage(widgets.VBox):
@@ -312,17 +330,25 @@ class AssessmentPage(widgets.VBox):
 
     def _show_message(self, key: str, css: str, values: dict) -> None:
         self._last_message = (key, css, values)
-        self.message.value = (
-            f"<div class='{css}' role='status'>{html.escape(t(key, self.lang, **values))}</div>"
-        )
+        role = "alert" if "chwkit-error" in css else "status"
+        if "when" in values:
+            text = message_html(key, self.lang, **values)
+        else:
+            text = html.escape(t(key, self.lang, **values))
+        self.message.value = f"<div class='{css}' role='{role}'>{text}</div>"
 
     def submit(self) -> bool:
         if self.person is None or self.assignment is None or self._code is None:
             return False
+        for widget in self.items:
+            widget.show_error(None)
         try:
             receipt = submit(self.assignment, self._code, self.answers())
         except SubmitError as exc:
             number = next((w.number for w in self.items if exc.item and w.item.id == exc.item), 0)
+            for widget in self.items:
+                if exc.item and widget.item.id == exc.item:
+                    widget.show_error(exc.key, {"n": number})
             if exc.key == "assess.wrong_code":  # the code was replaced meanwhile
                 self.person, self._code = None, None
                 self.form.layout.display = "none"
