@@ -1,6 +1,7 @@
 """``chwkit forum``: new sessions, the dataset, invented samples.
 
 chwkit forum new --date 2026-11-05 --site mission --topic "..." --facilitator sfccc-04
+chwkit forum new --type conference --date 2027-03-12 --site oakland --topic "..." --facilitator f1
 chwkit forum build
 chwkit forum list
 chwkit forum sample --sessions 12 --out /tmp/forum-demo
@@ -25,6 +26,13 @@ def register(subparsers) -> None:
     new.add_argument("--facilitator", required=True, help="the facilitator's roster id")
     new.add_argument("--language", default="es", help="session language: es (default) or en")
     new.add_argument("--attendance", default=None, help="people who attended (can be set later)")
+    new.add_argument(
+        "--type",
+        dest="session_type",
+        default="forum",
+        metavar="TYPE",
+        help="forum (default: the monthly learning forum), conference or exchange",
+    )
     new.set_defaults(func=cmd_new)
 
     build = sub.add_parser("build", help="build the tidy dataset from every session notebook")
@@ -52,7 +60,13 @@ def cmd_new(args: argparse.Namespace) -> int:
 
     try:
         session = make_session(
-            args.date, args.site, args.topic, args.facilitator, args.language, args.attendance
+            args.date,
+            args.site,
+            args.topic,
+            args.facilitator,
+            args.language,
+            args.attendance,
+            args.session_type,
         )
         path = new_session(session)
     except (ForumValueError, SessionError) as exc:
@@ -107,7 +121,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             continue
         s = record.session
         print(
-            f"{path.name}\t{s.date}\t{s.site}\t{s.language}\t{len(record.contributions)}\t{s.topic}"
+            f"{path.name}\t{s.date}\t{s.site}\t{s.session_type}\t{s.language}\t"
+            f"{len(record.contributions)}\t{s.topic}"
         )
     return 0
 

@@ -27,11 +27,18 @@ from chwkit.core import atomic, paths, tables
 from chwkit.core.i18n import LANGS
 from chwkit.core.tables import Column, ForeignKey, Table
 from chwkit.forum.codebook import CODEBOOK_PATH, SOURCES, Codebook, codebook
-from chwkit.forum.model import CONSENTS, KINDS, ROLES, ForumValueError, make_contribution
+from chwkit.forum.model import (
+    CONSENTS,
+    KINDS,
+    ROLES,
+    SESSION_TYPES,
+    ForumValueError,
+    make_contribution,
+)
 from chwkit.forum.privacy import find_identifiers, text_digest
 from chwkit.forum.session import TEMPLATE_NAME, read_session_file
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 DEID_STATUSES = ("no_flags", "reviewed")
 PROGRESS_MIN_FILES = 100
 
@@ -43,6 +50,10 @@ SESSIONS = Table(
                pattern=r"\d{4}-\d{2}-\d{2}_[a-z0-9][a-z0-9-]*"),
         Column("date", "date", "Date of the session", required=True),
         Column("site", "string", "Site (clinic, group or community)", required=True),
+        Column("session_type", "string",
+               "forum: a monthly learning forum; conference: a session of a conference (such as "
+               "a binational promotores conference); exchange: an exchange between programs",
+               required=True, enum=SESSION_TYPES),
         Column("facilitator", "string", "Facilitator's roster id", required=True),
         Column("topic", "string", "Topic of the session", required=True),
         Column("language", "string", "Language of the session", required=True, enum=LANGS),
@@ -181,8 +192,8 @@ def session_rows(path: Path, book: Codebook) -> SessionRows:
         rows.problems.append(
             f"{path.name}: its parameters say session {s.id}; rename the file to {s.id}.ipynb"
         )
-    rows.session = (s.id, s.date, s.site, s.facilitator, s.topic, s.language, s.attendance,
-                    path.name)  # fmt: skip
+    rows.session = (s.id, s.date, s.site, s.session_type, s.facilitator, s.topic, s.language,
+                    s.attendance, path.name)  # fmt: skip
     for index, data in record.contributions:
         where = f"{path.name}, cell {index}"
         if data.get("withdrawn") is True:
@@ -374,10 +385,10 @@ def datapackage(book: Codebook | None = None) -> dict:
     """The Frictionless descriptor of the dataset's CSV files (from ``TABLES``)."""
     return tables.datapackage(
         "chwkit-forum",
-        "Monthly learning forum contributions",
+        "Learning forum, conference and exchange contributions",
         "Experiences, challenges, best practices, questions and reflections shared by "
-        "community health workers in monthly learning forums, coded with the kit's "
-        "codebook. Pseudonyms only. Only contributions with consent to be included are "
+        "community health workers in monthly learning forums, conferences and exchanges "
+        "(each session's session_type), coded with the kit's codebook. Pseudonyms only. Only contributions with consent to be included are "
         "here. Each table is also in Parquet (same name, .parquet).",
         list(TABLES),
     )

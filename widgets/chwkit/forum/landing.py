@@ -1,4 +1,7 @@
-"""The forum section of the server's landing page: sessions as real links."""
+"""The forum section of the server's landing page: sessions as real links.
+
+Each title says what the session was (a forum, a conference or an exchange), its date and site.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,11 @@ from chwkit.core.i18n import t
 from chwkit.forum.session import TEMPLATE_NAME, read_session_file
 
 MAX_ENTRIES = 24
+TITLE_KEYS = {
+    "forum": "forum.landing.title",
+    "conference": "forum.landing.title_conference",
+    "exchange": "forum.landing.title_exchange",
+}
 
 
 def landing_entries(lang: str, folder=None) -> list[dict]:
@@ -32,7 +40,8 @@ def landing_entries(lang: str, folder=None) -> list[dict]:
         count = sum(1 for _, data in record.contributions if data.get("withdrawn") is not True)
         entries.append(
             {
-                "title": t("forum.landing.title", lang, date=s.date, site=s.site),
+                "title": t(TITLE_KEYS[s.session_type], lang, date=s.date, site=s.site),
+                "session_type": s.session_type,
                 "href": f"voila/render/forum_sessions/{path.name}?lang={lang}",
                 "meta": t(
                     "forum.landing.meta",

@@ -19,6 +19,11 @@ from chwkit.forum.privacy import find_identifiers, is_given_name
 KINDS: tuple[str, ...] = ("experience", "challenge", "best_practice", "question", "reflection")
 ROLES: tuple[str, ...] = ("chw", "acompanante", "supervisor", "facilitator", "other")
 CONSENTS: tuple[str, ...] = ("dataset", "quote", "share_outside")
+# What kind of gathering a session is: the monthly forum, a conference (such as a binational
+# promotores conference) or an exchange between programs. Session notebooks written before
+# the field existed are forum sessions.
+SESSION_TYPES: tuple[str, ...] = ("forum", "conference", "exchange")
+DEFAULT_SESSION_TYPE = "forum"
 # Pseudonyms hold a digit ("P07", "promotora-3"): a real first name alone cannot pass, and
 # none of their letter runs may be a common given name ("Rosa-3", "maria07").
 PSEUDONYM = re.compile(r"^(?=.*\d)[A-Za-z0-9][A-Za-z0-9_-]{1,31}$")
@@ -71,6 +76,7 @@ class Session:
     facilitator: str
     language: str = "es"
     attendance: int | None = None
+    session_type: str = DEFAULT_SESSION_TYPE
 
     @property
     def id(self) -> str:
@@ -81,6 +87,7 @@ class Session:
             "session_id": self.id,
             "date": self.date,
             "site": self.site,
+            "session_type": self.session_type,
             "topic": self.topic,
             "facilitator": self.facilitator,
             "language": self.language,
@@ -110,6 +117,17 @@ def check_language(value: object) -> str:
     return str(value)
 
 
+def check_session_type(value: object) -> str:
+    """One of ``SESSION_TYPES``; nothing (an older notebook) is a forum session."""
+    if value is None or value == "":
+        return DEFAULT_SESSION_TYPE
+    if value not in SESSION_TYPES:
+        raise ForumValueError(
+            "forum.error.session_type", value=str(value)[:40], choices=", ".join(SESSION_TYPES)
+        )
+    return str(value)
+
+
 def check_attendance(value: object) -> int | None:
     if value is None or value == "":
         return None
@@ -131,6 +149,7 @@ def make_session(
     facilitator: object,
     language: object = "es",
     attendance: object = None,
+    session_type: object = DEFAULT_SESSION_TYPE,
 ) -> Session:
     """A checked ``Session``; raises ForumValueError on the first bad value."""
     topic_text = _clean_text(
@@ -152,6 +171,7 @@ def make_session(
         facilitator=facilitator.strip(),
         language=check_language(language),
         attendance=check_attendance(attendance),
+        session_type=check_session_type(session_type),
     )
 
 

@@ -44,6 +44,7 @@ from chwkit.forum.session import (
     read_session,
     save_contribution,
     session_path,
+    session_title,
     set_attendance,
     withdraw_contribution,
 )
@@ -143,8 +144,17 @@ class Recorder(widgets.VBox):
         s = self.session
         self.header = widgets.HTML(
             PAGE_STYLE
-            + f"<h2>{html.escape(t('forum.title', L))}</h2><p>"
-            + html.escape(t("forum.session_header", L, date=s.date, site=s.site, topic=s.topic))
+            + f"<h2>{html.escape(session_title(s, L))}</h2><p>"
+            + html.escape(
+                t(
+                    "forum.session_header",
+                    L,
+                    type=t(f"forum.session_type.{s.session_type}", L),
+                    date=s.date,
+                    site=s.site,
+                    topic=s.topic,
+                )
+            )
             + "</p>"
         )
         # sign-in

@@ -38,7 +38,8 @@ TEMPLATE_NAME = "_template.ipynb"
 PARAMETERS_TAG = "parameters"
 CONTRIBUTION_TAG = "chwkit-contribution"
 MINUTES_TAG = "chwkit-minutes"
-PARAM_NAMES = ("session_id", "date", "site", "topic", "facilitator", "language", "attendance")
+PARAM_NAMES = ("session_id", "date", "site", "session_type", "topic", "facilitator", "language",
+               "attendance")  # fmt: skip
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$!])")
 
 
@@ -104,6 +105,11 @@ def render_markdown(c: Contribution, lang: str, book: Codebook | None = None) ->
     )
 
 
+def session_title(session: Session, lang: str) -> str:
+    """What the session is, as a heading: "Foro mensual de aprendizaje", "Conferencia", ..."""
+    return t(f"forum.session_title.{session.session_type}", lang)
+
+
 # -- parameters ---------------------------------------------------------------------------------
 def parameters_source(session: Session) -> str:
     lines = [f"{name} = {value!r}" for name, value in session.as_params().items()]
@@ -167,6 +173,7 @@ def session_from_cells(cells: list) -> Session:
             values["facilitator"],
             values.get("language", "es"),
             values.get("attendance"),
+            values.get("session_type"),  # missing in notebooks older than the field: a forum
         )
     except ForumValueError as exc:
         raise SessionError("forum.error.parameters_value", cell=index, reason=exc) from None
@@ -251,6 +258,10 @@ def session_notebook(session: Session, template: nbformat.NotebookNode) -> nbfor
     nb = copy.deepcopy(template)
     cells = []
     values = {k: md_escape(str(v)) for k, v in session.as_params().items()}
+    values["session_title"] = md_escape(session_title(session, session.language))
+    values["session_type_label"] = md_escape(
+        t(f"forum.session_type.{session.session_type}", session.language)
+    )
     for cell in nb.cells:
         tags = list(cell.metadata.get("tags", []))
         langs = [tag[5:] for tag in tags if tag.startswith("lang-")]
