@@ -4,8 +4,10 @@ Functional checks only; the timings are in benchmarks/page_load.py (`make bench`
 """
 
 import gzip
+import html
 import re
 import shutil
+import urllib.parse
 import urllib.request
 
 import nbformat
@@ -23,9 +25,17 @@ def module_url(server, spec, lang="es"):
 
 
 def fetch(url):
+    """The response to ``url``; a module page's "opening" page (no kernel ready yet, see
+    chwkit.serve.admission) is followed to the module, as its script does."""
     request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
     with urllib.request.urlopen(request, timeout=60) as response:
-        return response.headers, response.read()
+        headers, body = response.headers, response.read()
+    text = gzip.decompress(body) if headers.get("Content-Encoding") == "gzip" else body
+    opening = re.search(rb'id="chwkit-opening"[^>]*data-next="([^"]+)"', text)
+    if opening:
+        target = html.unescape(opening.group(1).decode())
+        return fetch(urllib.parse.urljoin(url, target))
+    return headers, body
 
 
 def page_assets(page: str) -> list[str]:
