@@ -23,28 +23,78 @@ class LandingEntry:
     summary: str = ""
 
 
-def module_entries(lang: str, prefix: str = "voila/render/") -> list[LandingEntry]:
-    """One entry per module; ``href`` is ``prefix`` + the notebook's path from the root."""
-    entries = []
-    for spec in modules_mod.discover():
-        rel = spec.notebook.relative_to(paths.project_root()).as_posix()
-        meta = [
-            f"{t('module.level', lang)}: {t('level.' + spec.level, lang)}",
-            f"{t('module.duration', lang)}: {t('module.minutes', lang, minutes=spec.duration_min)}",
-            f"{t('module.roles', lang)}: "
-            + "; ".join(t(f"c3.role.{r}", lang) for r in spec.c3_roles),
-            f"{t('module.skills', lang)}: "
-            + ", ".join(t(f"c3.skill.{s}", lang) for s in spec.c3_skills),
-        ]
-        entries.append(
-            LandingEntry(
-                title=spec.title[lang],
-                href=f"{prefix}{rel}?lang={lang}",
+@dataclass
+class TrackGroup:
+    """A track on the landing page: its modules in the track's order, with its hours."""
+
+    id: str
+    title: str
+    summary: str
+    meta: str
+    entries: list[LandingEntry] = field(default_factory=list)
+
+
+def track_groups(lang: str, prefix: str = "voila/render/") -> list[TrackGroup]:
+    """The modules grouped by track, in each track's order; modules in no track come last."""
+    from chwkit.learn.tracks import discover as discover_tracks
+
+    by_id = {spec.id: spec for spec in modules_mod.discover()}
+    groups, placed = [], set()
+    for track in discover_tracks():
+        specs = [by_id[m] for m in track.modules if m in by_id]
+        if not specs:
+            continue
+        placed |= {s.id for s in specs}
+        meta = t(
+            "landing.track_meta",
+            lang,
+            level=t("level." + track.level, lang),
+            hours=f"{track.hours:g}",
+            n=len(specs),
+        )
+        groups.append(
+            TrackGroup(
+                id=track.id,
+                title=track.title[lang],
+                summary=track.summary[lang],
                 meta=meta,
-                summary=spec.summary[lang],
+                entries=[_entry(s, lang, prefix) for s in specs],
             )
         )
-    return entries
+    rest = [s for s in by_id.values() if s.id not in placed]
+    if rest:
+        groups.append(
+            TrackGroup(
+                id="other",
+                title=t("landing.other_modules", lang),
+                summary="",
+                meta="",
+                entries=[_entry(s, lang, prefix) for s in rest],
+            )
+        )
+    return groups
+
+
+def module_entries(lang: str, prefix: str = "voila/render/") -> list[LandingEntry]:
+    """One entry per module, in track order; ``href`` is ``prefix`` + the notebook's path."""
+    return [entry for group in track_groups(lang, prefix) for entry in group.entries]
+
+
+def _entry(spec, lang: str, prefix: str) -> LandingEntry:
+    rel = spec.notebook.relative_to(paths.project_root()).as_posix()
+    meta = [
+        f"{t('module.level', lang)}: {t('level.' + spec.level, lang)}",
+        f"{t('module.duration', lang)}: {t('module.minutes', lang, minutes=spec.duration_min)}",
+        f"{t('module.roles', lang)}: " + "; ".join(t(f"c3.role.{r}", lang) for r in spec.c3_roles),
+        f"{t('module.skills', lang)}: "
+        + ", ".join(t(f"c3.skill.{s}", lang) for s in spec.c3_skills),
+    ]
+    return LandingEntry(
+        title=spec.title[lang],
+        href=f"{prefix}{rel}?lang={lang}",
+        meta=meta,
+        summary=spec.summary[lang],
+    )
 
 
 # Other areas add their own sections: module path -> (catalog key of the heading).
@@ -86,13 +136,16 @@ def show(lang: str | None = None) -> None:
 
     lang = lang or page_lang()
     items = []
-    for entry in module_entries(lang, prefix=""):
-        href = entry.href.removeprefix("notebooks/")
-        meta = "".join(f"<li>{html.escape(m)}</li>" for m in entry.meta)
-        items.append(
-            f"<li><a href='{html.escape(href)}'>{html.escape(entry.title)}</a>"
-            f"<p>{html.escape(entry.summary)}</p><ul>{meta}</ul></li>"
-        )
+    for group in track_groups(lang, prefix=""):
+        items.append(f"<h3>{html.escape(group.title)}</h3><p>{html.escape(group.meta)}</p><ul>")
+        for entry in group.entries:
+            href = entry.href.removeprefix("notebooks/")
+            meta = "".join(f"<li>{html.escape(m)}</li>" for m in entry.meta)
+            items.append(
+                f"<li><a href='{html.escape(href)}'>{html.escape(entry.title)}</a>"
+                f"<p>{html.escape(entry.summary)}</p><ul>{meta}</ul></li>"
+            )
+        items.append("</ul>")
     switch = " · ".join(
         f"<a href='?lang={code}' hreflang='{code}'>{html.escape(t('lang.name.' + code, code))}</a>"
         for code in LANGS
@@ -100,8 +153,8 @@ def show(lang: str | None = None) -> None:
     display(
         HTML(
             f"<h1>{html.escape(t('app.title', lang))}</h1><p>{switch}</p>"
-            f"<h2>{html.escape(t('landing.modules', lang))}</h2><ul class='chwkit-modules'>"
+            f"<h2>{html.escape(t('landing.modules', lang))}</h2><div class='chwkit-modules'>"
             + "".join(items)
-            + "</ul>"
+            + "</div>"
         )
     )

@@ -8,7 +8,7 @@ from jupyter_server.base.handlers import JupyterHandler
 
 from chwkit.core import paths
 from chwkit.core.i18n import DEFAULT_LANG, LANGS, normalize_lang, t
-from chwkit.serve.landing import extra_sections, module_entries
+from chwkit.serve.landing import extra_sections, track_groups
 
 _pages = jinja2.Environment(
     loader=jinja2.FileSystemLoader(
@@ -67,7 +67,7 @@ class LandingHandler(PageHandler):
             render_page(
                 "landing.html",
                 lang,
-                modules=module_entries(lang),
+                tracks=track_groups(lang),
                 sections=extra_sections(lang),
                 **box_context(self),
             )
