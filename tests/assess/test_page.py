@@ -41,13 +41,13 @@ def test_wrong_code_then_sign_in_answer_and_submit(course_home):
     page.items[0].set_value(1)
     page.items[1].set_value([0, 2])
     page.items[2].set_value("diez")
-    assert not page.submit()
+    assert not page.submit(confirmed=True)
     assert "Pregunta 3" in page.message.value
     assert not course.submitted_dir("w001", ASSIGNMENT).exists()
 
     page.items[2].set_value("10")
     page.items[5].set_value("<b>Mi reflexión</b>")
-    assert page.submit()
+    assert page.submit(confirmed=True)
     assert "¡Listo!" in page.message.value and "4 de 6" in page.message.value
     page.lang = "en"
     assert "Done!" in page.message.value and "Question 1" in page.items[0].prompt.value
@@ -87,7 +87,7 @@ def test_an_unexpected_failure_on_submit_is_logged_and_told_in_both_languages(co
     assert page.sign_in(code)
     page.items[0].set_value(1)
     with caplog.at_level(logging.ERROR, logger="chwkit.assess.page"):
-        assert not page.submit()
+        assert not page.submit(confirmed=True)
     assert "Algo salió mal al guardar" in page.message.value
     assert "chwkit-error" in page.message.value
     page.lang = "en"
@@ -115,7 +115,7 @@ def test_sign_out_forgets_the_learner_and_their_answers(course_home):
     assert page.sign_in_box.layout.display is None
     assert page.answers() == {"q1": None, "q2": [], "q3": "", "q4": "", "q5": None, "q6": ""}
     assert "w004" not in page.who.value
-    assert not page.submit(), "signed out: nothing can be submitted"
+    assert not page.submit(confirmed=True), "signed out: nothing can be submitted"
     assert not course.submitted_dir("w004", ASSIGNMENT).exists()
     page.lang = "en"
     assert "Back to the list" in page.back.value and "lang=en" in page.back.value

@@ -13,6 +13,7 @@ Widget values are untrusted: the submission writer validates them before anythin
 from __future__ import annotations
 
 import html
+import threading
 import time
 
 import ipywidgets as widgets
@@ -27,7 +28,14 @@ from chwkit.assess.items import (
     Assessment,
     Item,
 )
-from chwkit.assess.submit import SubmitError, latest_submission, load_release, submit
+from chwkit.assess.submit import (
+    SubmitError,
+    last_answers,
+    latest_submission,
+    load_release,
+    submit,
+    submit_for,
+)
 from chwkit.core import request
 from chwkit.core.i18n import DEFAULT_LANG, t
 from chwkit.core.lang import Lang
@@ -35,6 +43,7 @@ from chwkit.core.log import kernel_log
 from chwkit.core.request import wait_for_request
 from chwkit.core.times import message_html
 from chwkit.learn.practice import LanguageSwitch
+from chwkit.program.client import RecordsClient
 
 MAX_TRIES = 5
 TRY_WINDOW_S = 60.0
@@ -188,6 +197,11 @@ class AssessmentPage(widgets.VBox):
         self.person: roster.Person | None = None
         self._code: str | None = None
         self._tries: list[float] = []
+        # Who the learner is, when the server signed them in (chwkit.serve.identity), and how
+        # to have a submission graded at once: ``grader(assignment, student) -> graded``.
+        self.records = RecordsClient(None, None)
+        self.grader = None
+        self._grading: threading.Thread | None = None
         self.switch = LanguageSwitch(lang)
         self.header = widgets.HTML()
         self.back = widgets.HTML()
@@ -197,8 +211,15 @@ class AssessmentPage(widgets.VBox):
         self.sign_in_button = widgets.Button(button_style="primary")
         self.sign_in_button.add_class("chwkit-sign-in")
         self.sign_in_message = widgets.HTML()
+        self.sign_in_once = widgets.HTML()
         self.sign_in_box = widgets.VBox(
-            [widgets.HTML(), self.code, self.sign_in_button, self.sign_in_message]
+            [
+                widgets.HTML(),
+                self.code,
+                self.sign_in_button,
+                self.sign_in_message,
+                self.sign_in_once,
+            ]
         )
         self.sign_in_box.add_class("chwkit-sign-in-box")
         self.who = widgets.HTML()
@@ -210,6 +231,17 @@ class AssessmentPage(widgets.VBox):
         self.submit_button.add_class("chwkit-submit")
         self.message = widgets.HTML()
         self.message.add_class("chwkit-submit-message")
+        # Blank items: the learner confirms before anything is sent.
+        self.confirm_text = widgets.HTML()
+        self.confirm_send = widgets.Button(button_style="warning")
+        self.confirm_send.add_class("chwkit-confirm-send")
+        self.confirm_back = widgets.Button()
+        self.confirm_back.add_class("chwkit-confirm-back")
+        self.confirm_box = widgets.VBox(
+            [self.confirm_text, widgets.HBox([self.confirm_send, self.confirm_back])],
+            layout={"display": "none"},
+        )
+        self.confirm_box.add_class("chwkit-confirm-blank")
         self.feedback = widgets.HTML()
         self.feedback.add_class("chwkit-feedback-panel")
         self.form = widgets.VBox(
@@ -218,6 +250,7 @@ class AssessmentPage(widgets.VBox):
                 self.feedback,
                 self.items_box,
                 self.submit_button,
+                self.confirm_box,
                 self.message,
             ],
             layout={"display": "none"},
@@ -229,6 +262,8 @@ class AssessmentPage(widgets.VBox):
         link((self, "lang"), (self.switch, "value"))
         self.sign_in_button.on_click(lambda _b: self.sign_in(self.code.value))
         self.submit_button.on_click(lambda _b: self.submit())
+        self.confirm_send.on_click(lambda _b: self.submit(confirmed=True))
+        self.confirm_back.on_click(lambda _b: self._hide_confirmation())
         self.sign_out_button.on_click(lambda _b: self.sign_out())
         self.lang = lang
         self.header.value = _p(t("assess.loading", self.lang))
@@ -246,6 +281,19 @@ class AssessmentPage(widgets.VBox):
             wait_for_request()
         assignment, lang = parse_query(query)
         self.load(assignment, lang)
+        self.use_records(RecordsClient.from_env())
+
+    def use_records(self, client: RecordsClient) -> None:
+        """Take the learner the server signed in (no code to type), or offer to sign in."""
+        self.records = client
+        if client.signed_in:
+            self.grader = lambda assignment, _student: bool(
+                (client.call("grade", {"assignment": assignment}, timeout=600) or {}).get("ok")
+            )
+            person = roster.get(client.learner)
+            if person is not None and person.role == "learner" and self.spec is not None:
+                self._enter(person, code=None)
+        self._relabel()
 
     def load(self, assignment: str | None, lang: str = DEFAULT_LANG) -> None:
         self.lang = lang
@@ -272,6 +320,15 @@ class AssessmentPage(widgets.VBox):
     def _relabel(self) -> None:
         lang = self.lang
         self.sign_in_button.description = t("assess.sign_in", lang)
+        self.confirm_send.description = t("records.confirm_send", lang)
+        self.confirm_back.description = t("records.confirm_back", lang)
+        self.sign_in_once.value = ""
+        if self.records.sign_in_url:
+            href = html.escape(self.records.sign_in_url, quote=True)
+            self.sign_in_once.value = (
+                f"<p><a class='chwkit-sign-in-once' href='{href}'>"
+                f"{html.escape(t('records.assess_sign_in', lang))}</a></p>"
+            )
         self.sign_out_button.description = t("assess.sign_out", lang)
         href = html.escape(f"{LANDING_HREF}?lang={lang}", quote=True)
         self.back.value = (
@@ -287,6 +344,8 @@ class AssessmentPage(widgets.VBox):
             self.header.value = f"<h1>{html.escape(self.spec.title[lang])}</h1>" + _p(
                 self.spec.intro[lang], "chwkit-intro"
             )
+        # Signed in by the server: signing out is the server's (My progress), for every page.
+        self.sign_out_button.layout.display = "none" if self._code is None else None
         if self.person is not None:
             self.who.value = _p(t("assess.signed_in", lang, id=self.person.id), "chwkit-who")
             self.show_feedback()
@@ -306,12 +365,28 @@ class AssessmentPage(widgets.VBox):
             self._tries.append(now)
             self.sign_in_message.value = _p(t("assess.wrong_code", self.lang), "chwkit-error")
             return False
-        self.person, self._code = person, str(code)
+        self._enter(person, code=str(code))
+        return True
+
+    def _enter(self, person: roster.Person, code: str | None) -> None:
+        """Show the form to ``person``, their last submitted answers filled in."""
+        self.person, self._code = person, code
         self.sign_in_message.value = ""
         self.sign_in_box.layout.display = "none"
         self.form.layout.display = None
+        previous = last_answers(person.id, self.assignment) if self.assignment else {}
+        for widget in self.items:
+            if widget.item.id in previous:
+                value = previous[widget.item.id]
+                if isinstance(value, int | float) and widget.item.kind not in (
+                    "single",
+                    "multiple",
+                ):
+                    value = f"{value:g}"  # a number typed in a text box
+                widget.set_value(value)
+        if previous:
+            self._show_message("records.prefilled", "chwkit-prefilled", {})
         self._relabel()
-        return True
 
     def sign_out(self) -> None:
         """Forget the learner and their unsent answers (phones and clinic laptops are shared)."""
@@ -322,6 +397,7 @@ class AssessmentPage(widgets.VBox):
         self.who.value = self.feedback.value = self.message.value = ""
         self.sign_in_message.value = ""
         self.form.layout.display = "none"
+        self.confirm_box.layout.display = "none"
         self.sign_in_box.layout.display = None if self.spec is not None else "none"
 
     # -- submitting -----------------------------------------------------------------------
@@ -337,13 +413,31 @@ class AssessmentPage(widgets.VBox):
             text = html.escape(t(key, self.lang, **values))
         self.message.value = f"<div class='{css}' role='{role}'>{text}</div>"
 
-    def submit(self) -> bool:
-        if self.person is None or self.assignment is None or self._code is None:
+    def blank_items(self) -> list[ItemInput]:
+        return [w for w in self.items if w.value() in (None, "", [], ())]
+
+    def _hide_confirmation(self) -> None:
+        self.confirm_box.layout.display = "none"
+
+    def submit(self, confirmed: bool = False) -> bool:
+        """Submit the answers; with blank items, only once the learner ``confirmed``."""
+        if self.person is None or self.assignment is None:
             return False
+        blank = self.blank_items()
+        if blank and not confirmed:
+            self.confirm_text.value = _p(
+                t("records.confirm_blank", self.lang, missing=len(blank)), "chwkit-warning"
+            )
+            self.confirm_box.layout.display = None
+            return False
+        self._hide_confirmation()
         for widget in self.items:
             widget.show_error(None)
         try:
-            receipt = submit(self.assignment, self._code, self.answers())
+            if self._code is None:  # signed in by the server
+                receipt = submit_for(self.assignment, self.person.id, self.answers())
+            else:
+                receipt = submit(self.assignment, self._code, self.answers())
         except SubmitError as exc:
             number = next((w.number for w in self.items if exc.item and w.item.id == exc.item), 0)
             for widget in self.items:
@@ -368,8 +462,37 @@ class AssessmentPage(widgets.VBox):
             "chwkit-fb-correct chwkit-confirmation",
             {"answered": receipt.answered, "total": receipt.total, "when": receipt.timestamp},
         )
-        self.show_feedback()
+        if self.grader is None:
+            self.show_feedback()
+        else:
+            self.grade_now()
         return True
+
+    def grade_now(self) -> None:
+        """Have the submission graded now, in the background; show the results once they
+        exist (the page's widgets update without a reload)."""
+        if self.grader is None or self.person is None or self.assignment is None:
+            return
+        assignment, student = self.assignment, self.person.id
+        self.feedback.value = (
+            f"<p class='chwkit-grading' role='status'>"
+            f"{html.escape(t('records.grading', self.lang))}</p>"
+        )
+
+        def run() -> None:
+            try:
+                graded = self.grader(assignment, student)
+            except Exception:
+                log.exception("instant grading of %s for %s failed", assignment, student)
+                graded = False
+            if self.person is None or self.person.id != student:
+                return  # signed out meanwhile: show nothing of theirs
+            self.show_feedback()
+            if not graded:
+                self._show_message("records.grading_later", "chwkit-warning", {})
+
+        self._grading = threading.Thread(target=run, name="chwkit-grade-now", daemon=True)
+        self._grading.start()
 
     # -- feedback -------------------------------------------------------------------------
     def show_feedback(self) -> None:

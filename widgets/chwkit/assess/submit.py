@@ -25,6 +25,7 @@ from chwkit.assess.items import (
     answer_source,
     assessment_from_notebook,
     clean_answer,
+    parse_answer_cell,
 )
 from chwkit.core import atomic, nbstore
 
@@ -136,11 +137,52 @@ def submit(assignment: str, code: str, answers: dict[str, object]) -> Receipt:
     person = roster.verify_code(code, role="learner")
     if person is None:
         raise SubmitError("assess.wrong_code", "wrong access code")
+    return submit_for(assignment, person.id, answers)
+
+
+def submit_for(assignment: str, student: str, answers: dict[str, object]) -> Receipt:
+    """Validate the answers and write ``student``'s submission: for a learner the server
+    signed in (``chwkit.serve.identity``), whose id the kernel got from the server. A learner
+    no longer in the roster is refused and nothing is written."""
+    person = roster.get(student)
+    if person is None or person.role != "learner":
+        raise SubmitError("assess.wrong_code", f"{student!r} is not a learner in the roster")
     release_nb, spec = load_release(assignment)
     nb, cleaned = fill_answers(release_nb, spec, answers)
     stamp = write_submission(person.id, assignment, nb)
     answered = sum(value is not None for value in cleaned.values())
     return Receipt(person.id, assignment, stamp, answered, len(spec.items))
+
+
+def last_answers(student: str, assignment: str) -> dict[str, object]:
+    """``student``'s current submitted answers (item id -> value; unanswered ones left out),
+    read back as plain data: what the page fills in when the learner comes back."""
+    try:
+        release_nb, spec = load_release(assignment)
+        path = course.submitted_dir(student, assignment) / f"{assignment}.ipynb"
+        if not path.is_file():
+            return {}
+        nb = nbstore.read(path)
+    except (SubmitError, nbstore.NotebookStoreError, OSError, ValueError):
+        return {}
+    released = {
+        cell.get("metadata", {}).get("nbgrader", {}).get("grade_id"): cell.source
+        for cell in release_nb.cells
+    }
+    by_var = {item.var: item for item in spec.items}
+    found: dict[str, object] = {}
+    for cell in nb.cells:
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        item = by_var.get(grade_id)
+        if item is None or cell.cell_type != "code" or cell.source == released.get(grade_id):
+            continue
+        try:
+            value = parse_answer_cell(item, cell.source)
+        except AnswerError:
+            continue
+        if value is not None:
+            found[item.id] = value
+    return found
 
 
 def latest_submission(student: str, assignment: str) -> str | None:

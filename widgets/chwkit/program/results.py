@@ -73,6 +73,7 @@ class InstantGrader:
         self._pool_lock = threading.Lock()
         self._pending: dict[str, _Batch] = {}
         self._running: set[str] = set()
+        self._warmed = False
 
     def pool(self) -> ProcessPoolExecutor:
         with self._pool_lock:
@@ -82,7 +83,11 @@ class InstantGrader:
             return self._pool
 
     def warm(self) -> None:
-        """Start the workers and import nbgrader in them (in the background)."""
+        """Start the workers and import nbgrader in them (in the background), once: called
+        when an assessment page is opened, so they are ready when its learner submits."""
+        if self._warmed:
+            return
+        self._warmed = True
         pool = self.pool()
         for _ in range(self.workers):
             pool.submit(_warm)

@@ -56,6 +56,7 @@ TOKEN_HEADER = client.TOKEN_HEADER
 SIGN_IN_HEADER = client.SIGN_IN_HEADER
 KERNEL_HEADERS = client.KERNEL_HEADERS
 SECRET_FILE = "cookie_secret"
+ASSESSMENT_PAGE = "notebooks/assessment.ipynb"
 # Pages a learner must be signed in for under --require-sign-in (forum pages have their own
 # facilitator sign-in).
 SIGN_IN_PAGES = ("notebooks/",)
@@ -339,6 +340,9 @@ class SignedInVoilaHandler(GuardedVoilaHandler):
         self.request.headers[SIGN_IN_HEADER] = sign_in_url(
             self, self.request.uri, request_lang(self)
         )
+        grader = self.settings.get("chwkit_grader")
+        if grader is not None and path == ASSESSMENT_PAGE:
+            grader.warm()  # its learner will submit: have nbgrader ready in the workers
         return await super().get(path)
 
 
