@@ -10,12 +10,6 @@ from chwkit.assess import roster
 from chwkit.cli import main
 
 
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("CHWKIT_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
-
-
 def test_a_roster_written_before_groups_reads_and_keeps_its_format(home):
     home.mkdir()
     old = {"version": 1, "people": {"p001": {"role": "learner", "name": "Ana"}}}

@@ -18,6 +18,9 @@ SUBCOMMANDS: dict[str, str] = {
     "roster": "chwkit.assess.roster_cli",
     "grade": "chwkit.assess.grading_cli",
     "forum": "chwkit.forum.cli",
+    "records": "chwkit.program.records_cli",
+    "certificate": "chwkit.program.certificate_cli",
+    "plan": "chwkit.program.plan_cli",
 }
 
 
