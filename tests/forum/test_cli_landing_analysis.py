@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from chwkit.cli import main
@@ -62,14 +63,17 @@ def test_forum_build_prints_the_summary(project, capsys):
 
 
 def test_landing_lists_sessions_as_links_newest_first(forum_dir):
-    generate(forum_dir, sessions=3, per_session=2)
+    written = generate(forum_dir, sessions=3, per_session=2)
     entries = landing_entries("es")
     assert [e["href"] for e in entries] == [
-        "voila/render/forum_sessions/2023-07-03_excelsior.ipynb?lang=es",
-        "voila/render/forum_sessions/2023-07-02_tenderloin.ipynb?lang=es",
-        "voila/render/forum_sessions/2023-07-01_mission.ipynb?lang=es",
+        f"voila/render/forum_sessions/{p.name}?lang=es" for p in reversed(written)
     ]
-    assert entries[0]["title"] == "Foro del 2023-07-03 (excelsior)"
+    assert [p.name for p in written] == [
+        "2023-07-01_mission.ipynb",
+        "2024-02-29_tenderloin.ipynb",
+        "2024-10-29_excelsior.ipynb",
+    ]
+    assert entries[0]["title"] == "Foro del 2024-10-29 (excelsior)"
     assert "2 aportes" in entries[0]["meta"]
     assert all("_template" not in e["href"] for e in entries)
 
@@ -87,8 +91,8 @@ def test_landing_count_leaves_out_withdrawn_contributions(session_file):
 
 
 def test_analyst_helpers_on_a_built_dataset(forum_dir):
-    generate(forum_dir, sessions=9, per_session=10, seed=2)
-    mission = forum_dir / "2023-07-01_mission.ipynb"
+    written = generate(forum_dir, sessions=9, per_session=10, seed=2)
+    mission = written[0]
     planted = save_contribution(
         mission,
         contribution(
@@ -96,7 +100,7 @@ def test_analyst_helpers_on_a_built_dataset(forum_dir):
         ),
     )
     also = save_contribution(
-        forum_dir / "2023-07-02_tenderloin.ipynb",
+        written[1],
         contribution(text="Sin TRANSPORTE no llegan a la cita.", themes=["em_transportation"]),
     )
     # one without the word, one without the theme: neither is found
@@ -123,10 +127,12 @@ def test_analyst_helpers_on_a_built_dataset(forum_dir):
     assert sorted(hits["text"]) == sorted(expected["text"])
     assert "El autobús no pasa." not in set(hits["text"])
     assert "El transporte es caro." not in set(hits["text"])
-    assert list(hits.columns) == ["date", "site", "kind_label", "themes", "pseudonym", "text"]
+    assert list(hits.columns) == ["date", "site", "session_type_label", "kind_label", "themes",
+                                  "pseudonym", "text"]  # fmt: skip
     assert list(hits["date"]) == sorted(hits["date"], reverse=True)  # newest first
     mine = hits[hits["text"] == planted.text].iloc[0]
     assert (mine["site"], mine["kind_label"], mine["pseudonym"]) == ("mission", "Challenge", "P07")
+    assert mine["session_type_label"] == "Monthly forum"
     assert mine["themes"] == "Transportation"
     assert "<script>alert" not in hits.to_html() and "&lt;script&gt;" in hits.to_html()
     assert ds.search(theme="em_transportation", words="nada parecido").empty
@@ -156,11 +162,10 @@ def test_analyst_helpers_on_a_built_dataset(forum_dir):
     kinds = {"Experience", "Challenge", "Best practice", "Question", "Reflection"}
     assert {t.get_text() for t in ax.get_legend().get_texts()} <= kinds
     assert sum(bar.get_height() for bar in ax.patches) == len(c)
-    quarters = {
-        d.strftime("%Y-%m")
-        for d in ds.contributions_by_session()["date"].dt.to_period("Q").dt.start_time
-    }
-    assert [t.get_text() for t in ax.get_xticklabels()] == sorted(quarters)
+    first, last = ds.contributions_by_session()["date"].agg(["min", "max"]).dt.to_period("Q")
+    quarters = [f"Q{q.quarter} {q.year}" for q in pd.period_range(first, last, freq="Q")]
+    assert [t.get_text() for t in ax.get_xticklabels()] == quarters  # empty quarters too
+    assert ax.get_legend().get_title().get_text() == "Kind of contribution"
 
     # themes over time: one line per theme, the `top` most frequent
     ax = ds.plot_themes_over_time(top=3)
@@ -169,7 +174,10 @@ def test_analyst_helpers_on_a_built_dataset(forum_dir):
     long = ds.themes_long()
     top3 = list(long["theme_label"].value_counts().index[:3])
     assert len(ax.get_lines()) == 3
-    assert sorted(t.get_text() for t in ax.get_legend().get_texts()) == sorted(top3)
+    assert sorted(" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()) == sorted(
+        top3
+    )
+    assert ax.get_legend().get_title().get_text() == "Theme"
     assert (
         sum(line.get_ydata().sum() for line in ax.get_lines())
         == long["theme_label"].isin(top3).sum()
@@ -180,7 +188,8 @@ def test_analyst_helpers_on_a_built_dataset(forum_dir):
     assert (ax.get_title(), ax.get_xlabel()) == ("Themes by site", "Theme mentions")
     assert [t.get_text() for t in ax.get_yticklabels()] == sorted(set(ds.sessions["site"]))
     parents = {ds.label(code) for code in long["parent"].dropna()}
-    assert {t.get_text() for t in ax.get_legend().get_texts()} == parents
+    assert {" ".join(t.get_text().split()) for t in ax.get_legend().get_texts()} == parents
+    assert (ax.get_ylabel(), ax.get_legend().get_title().get_text()) == ("Site", "Theme group")
     assert sum(bar.get_width() for bar in ax.patches) == len(long)
     matplotlib.pyplot.close("all")
 
@@ -193,7 +202,7 @@ def test_load_dataset_says_when_there_is_none(project, monkeypatch, capsys):
     with pytest.raises(DatasetMissing, match="chwkit forum build"):
         load_dataset()
     sample = load_dataset(sample_if_missing=True)
-    assert sample.is_sample and len(sample.sessions) == 24
+    assert sample.is_sample and len(sample.sessions) == 36
     assert "DATOS INVENTADOS" in capsys.readouterr().out
     # Built once, under the data directory (no temporary folder left behind), then reused.
     assert sample.folder == paths.data_dir() / "forum_sample" / "dataset"
@@ -211,7 +220,7 @@ def test_the_sample_env_var_wins_over_a_built_dataset(forum_dir, monkeypatch, ca
     assert len(load_dataset().sessions) == 2 and not load_dataset().is_sample
     monkeypatch.setenv("CHWKIT_FORUM_SAMPLE", "1")
     ds = load_dataset(lang="en")
-    assert ds.is_sample and len(ds.sessions) == 24
+    assert ds.is_sample and len(ds.sessions) == 36
     assert "CHWKIT_FORUM_SAMPLE=1: showing an INVENTED SAMPLE" in capsys.readouterr().out
     assert SAMPLE_MARKUP_TEXT in set(ds.contributions["text"])
     assert ds.search(words="transporte").iloc[0]["text"] == SAMPLE_MARKUP_TEXT  # newest first
@@ -236,7 +245,7 @@ def test_the_analyst_notebook_runs_on_the_sample_and_shows_markup_as_text(forum_
     outputs = {"".join(cell.source): cell.outputs for cell in nb.cells if cell.cell_type == "code"}
     assert not any(o.output_type == "error" for outs in outputs.values() for o in outs)
     printed = "".join(o.get("text", "") for o in next(iter(outputs.values())))
-    assert "24 sesiones" in printed and "(EJEMPLO INVENTADO)" in printed
+    assert "36 sesiones" in printed and "(EJEMPLO INVENTADO)" in printed
     [search] = [src for src in outputs if 'words="transporte"' in src]
     html = "".join(o.data["text/html"] for o in outputs[search] if "text/html" in o.get("data", {}))
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html

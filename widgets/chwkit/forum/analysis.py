@@ -1,9 +1,14 @@
 """What the analyst notebook calls: load the dataset, plot it, search it.
 
     from chwkit.forum import load_dataset
-    ds = load_dataset()                  # the dataset ``chwkit forum build`` wrote
+    ds = load_dataset(lang="es")         # the dataset ``chwkit forum build`` wrote
     ds.plot_kinds_over_time(); ds.plot_themes_over_time(); ds.plot_by_site()
-    ds.search(theme="em_housing", words="transporte")
+    ds.plot_themes_by_session_type()
+    ds.labelled(ds.search(theme="em_housing", words="transporte"))
+
+Codes are stored, labels shown: every title, axis label, legend and category on a plot is the
+codebook's or the catalog's label in the dataset's ``lang``, never a code or a column name.
+``labelled`` gives a table the same headers for display; code keeps the stable column names.
 
 Tables are pandas DataFrames; their HTML view escapes text, so a contribution holding HTML
 or a script shows as text.
@@ -18,6 +23,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,16 +32,34 @@ import pandas as pd
 from chwkit.core import nbstore, paths
 from chwkit.core.i18n import normalize_lang, t
 from chwkit.core.text import strip_accents
-from chwkit.forum.model import KINDS
+from chwkit.forum.model import DEFAULT_SESSION_TYPE, KINDS, SESSION_TYPES
 
 TABLES = ("sessions", "contributions", "contribution_themes", "codebook")
 SAMPLE_ENV = "CHWKIT_FORUM_SAMPLE"
-SAMPLE_VERSION = 2  # bump when the sample's content changes
+SAMPLE_VERSION = 3  # bump when the sample's content changes
+SAMPLE_SESSIONS = 36  # over 24 months: one and a half a month
+SAMPLE_PER_SESSION = 20
 # The sample holds markup, as a facilitator could type it: it must show as text.
 SAMPLE_MARKUP_TEXT = (
     "<script>alert(1)</script> el transporte <b>no llega</b> a tiempo y las familias pierden "
     "la cita."
 )
+WRAP = 38  # characters per line of a legend entry or a category label
+# Columns of the tables the analysis functions return -> the catalog key of their header.
+HEADERS = {
+    "date": "forum.analysis.col.date",
+    "site": "forum.analysis.col.site",
+    "session_type_label": "forum.analysis.session_type",
+    "kind_label": "forum.analysis.kind",
+    "themes": "forum.analysis.col.themes",
+    "pseudonym": "forum.analysis.col.pseudonym",
+    "text": "forum.analysis.col.text",
+    "code": "forum.analysis.col.code",
+    "group": "forum.analysis.group",
+    "label": "forum.analysis.theme",
+    "definition": "forum.analysis.col.definition",
+    "source": "forum.analysis.source",
+}
 
 
 class DatasetMissing(FileNotFoundError):
@@ -44,6 +68,24 @@ class DatasetMissing(FileNotFoundError):
 
 def _fold(text: str) -> str:
     return strip_accents(text).casefold()
+
+
+def _wrap(text: str) -> str:
+    return textwrap.fill(str(text), WRAP, break_long_words=False)
+
+
+def _legend(ax, title: str) -> None:
+    """The legend outside the plot, titled ``title``, long labels wrapped."""
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.legend(
+            handles,
+            [_wrap(label) for label in labels],
+            title=title,
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1, 1),
+        )
 
 
 @dataclass
@@ -56,25 +98,71 @@ class Dataset:
     lang: str = "es"
     is_sample: bool = False
 
-    # -- shapes ---------------------------------------------------------------------------------
+    def __post_init__(self):
+        if "session_type" not in self.sessions:  # a dataset built before session types
+            self.sessions = self.sessions.assign(session_type=DEFAULT_SESSION_TYPE)
+
+    def describe(self) -> str:
+        """How much the dataset holds, and whether it is the invented sample."""
+        key = "forum.analysis.loaded_sample" if self.is_sample else "forum.analysis.loaded"
+        return t(key, self.lang, sessions=len(self.sessions), contributions=len(self.contributions))
+
+    # -- labels ---------------------------------------------------------------------------------
     def label(self, code: str) -> str:
+        """A theme's label in the dataset's language (the code itself if unknown)."""
         row = self.codebook.loc[self.codebook["code"] == code]
         return str(row[f"label_{self.lang}"].iloc[0]) if len(row) else code
 
+    def kind_label(self, kind: str) -> str:
+        return t(f"forum.kind.{kind}", self.lang) if kind in KINDS else kind
+
+    def session_type_label(self, session_type: str) -> str:
+        if session_type in SESSION_TYPES:
+            return t(f"forum.session_type.{session_type}", self.lang)
+        return session_type
+
+    def source_label(self, source: str) -> str:
+        """A codebook source's label: the label of its top group ("Funciones C3", ...)."""
+        cb = self.codebook
+        top = cb[cb["parent"].isna() & (cb["source"] == source)]
+        return str(top[f"label_{self.lang}"].iloc[0]) if len(top) else source
+
+    def header(self, column: str) -> str:
+        """The header of a column of the tables this module returns, in the dataset's language."""
+        key = HEADERS.get(column)
+        return t(key, self.lang) if key else column
+
+    def labelled(self, df: pd.DataFrame) -> pd.DataFrame:
+        """``df`` with headers people read (for display; code keeps the column names)."""
+        out = df.rename(columns={c: self.header(c) for c in df.columns})
+        if out.index.name in HEADERS:
+            out.index.name = self.header(out.index.name)
+        return out
+
+    def _quarter_label(self, start: pd.Timestamp) -> str:
+        return t("forum.analysis.quarter_label", self.lang, year=start.year, q=start.quarter)
+
+    # -- shapes ---------------------------------------------------------------------------------
     def contributions_by_session(self) -> pd.DataFrame:
-        """Contributions with their session's date and site, and the kind's label."""
+        """Contributions with their session's date, site and type, and the labels of their kind
+        and session type."""
         df = self.contributions.merge(
-            self.sessions[["session_id", "date", "site"]], on="session_id", how="left"
+            self.sessions[["session_id", "date", "site", "session_type"]],
+            on="session_id",
+            how="left",
         )
         df["date"] = pd.to_datetime(df["date"])
-        df["kind_label"] = df["kind"].map({k: t(f"forum.kind.{k}", self.lang) for k in KINDS})
+        df["kind_label"] = df["kind"].map(self.kind_label)
+        df["session_type_label"] = df["session_type"].map(self.session_type_label)
         return df
 
     def themes_long(self) -> pd.DataFrame:
         """One row per contribution and theme, with the theme's label, parent and source."""
         labels = self.codebook.set_index("code")
         df = self.contribution_themes.merge(
-            self.contributions_by_session()[["contribution_id", "date", "site", "kind"]],
+            self.contributions_by_session()[
+                ["contribution_id", "date", "site", "kind", "session_type"]
+            ],
             on="contribution_id",
         )
         df["theme_label"] = df["theme_code"].map(labels[f"label_{self.lang}"])
@@ -83,28 +171,75 @@ class Dataset:
         return df
 
     def summary(self) -> pd.DataFrame:
+        """Contributions by site (rows) and kind (columns), headed by labels."""
         df = self.contributions_by_session()
-        return df.groupby(["site", "kind_label"]).size().unstack(fill_value=0).sort_index()
+        table = df.groupby(["site", "kind_label"]).size().unstack(fill_value=0).sort_index()
+        table = table[[self.kind_label(k) for k in KINDS if self.kind_label(k) in table.columns]]
+        table.index.name = self.header("site")
+        table.columns.name = self.header("kind_label")
+        return table
+
+    def sessions_by_type(self) -> pd.DataFrame:
+        """Sessions and contributions of each session type, headed by labels."""
+        df = self.contributions_by_session()
+        types = [x for x in SESSION_TYPES if x in set(self.sessions["session_type"])]
+        table = pd.DataFrame(
+            {
+                t("forum.analysis.sessions", self.lang): self.sessions["session_type"]
+                .value_counts()
+                .reindex(types, fill_value=0),
+                t("forum.analysis.contributions", self.lang): df["session_type"]
+                .value_counts()
+                .reindex(types, fill_value=0),
+            }
+        )
+        table.index = [self.session_type_label(x) for x in table.index]
+        table.index.name = self.header("session_type_label")
+        return table
+
+    def codebook_view(self) -> pd.DataFrame:
+        """The codebook in the dataset's language: code, group, label, definition, source."""
+        cb = self.codebook
+        view = pd.DataFrame(
+            {
+                "code": cb["code"],
+                "group": cb["parent"].map(lambda c: self.label(c) if isinstance(c, str) else ""),
+                "label": cb[f"label_{self.lang}"],
+                "definition": cb[f"definition_{self.lang}"],
+                "source": cb["source"].map(self.source_label),
+            }
+        )
+        return self.labelled(view)
 
     # -- plots ----------------------------------------------------------------------------------
     def _quarter(self, dates: pd.Series) -> pd.Series:
         return dates.dt.to_period("Q").dt.start_time
 
+    def _by_quarter(self, df: pd.DataFrame, column: str) -> pd.DataFrame:
+        """Counts per quarter (rows, every quarter from the first to the last, empty ones too)
+        and ``column`` (columns)."""
+        table = (
+            df.assign(quarter=self._quarter(df["date"]))
+            .groupby(["quarter", column])
+            .size()
+            .unstack(fill_value=0)
+        )
+        if not table.empty:
+            every = pd.period_range(table.index.min(), table.index.max(), freq="Q").start_time
+            table = table.reindex(every, fill_value=0)
+            table.index = [self._quarter_label(q) for q in table.index]
+        return table
+
     def plot_kinds_over_time(self, ax=None):
         """Contributions per quarter, stacked by kind."""
         import matplotlib.pyplot as plt
 
-        df = self.contributions_by_session()
-        table = (
-            df.assign(quarter=self._quarter(df["date"]))
-            .groupby(["quarter", "kind_label"])
-            .size()
-            .unstack(fill_value=0)
-        )
+        table = self._by_quarter(self.contributions_by_session(), "kind_label")
         ax = ax or plt.subplots(figsize=(9, 4))[1]
         if not table.empty:
-            table.index = table.index.strftime("%Y-%m")
-            table.plot.bar(stacked=True, ax=ax, width=0.85)
+            order = [self.kind_label(k) for k in KINDS if self.kind_label(k) in table.columns]
+            table[order].plot.bar(stacked=True, ax=ax, width=0.85, rot=0)
+            _legend(ax, t("forum.analysis.kind", self.lang))
         ax.set_title(t("forum.analysis.kinds_over_time", self.lang))
         ax.set_xlabel(t("forum.analysis.quarter", self.lang))
         ax.set_ylabel(t("forum.analysis.contributions", self.lang))
@@ -117,20 +252,30 @@ class Dataset:
         df = self.themes_long()
         ax = ax or plt.subplots(figsize=(9, 4))[1]
         if not df.empty:
-            keep = df["theme_label"].value_counts().index[:top]
-            table = (
-                df[df["theme_label"].isin(keep)]
-                .assign(quarter=self._quarter(df["date"]))
-                .groupby(["quarter", "theme_label"])
-                .size()
-                .unstack(fill_value=0)
-            )
-            table.plot(ax=ax, marker="o")
-            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+            keep = list(df["theme_label"].value_counts().index[:top])
+            table = self._by_quarter(df[df["theme_label"].isin(keep)], "theme_label")[keep]
+            positions = range(len(table))
+            for label in keep:
+                ax.plot(positions, table[label], marker="o", label=label)
+            ax.set_xticks(list(positions), list(table.index))
+            _legend(ax, t("forum.analysis.theme", self.lang))
         ax.set_title(t("forum.analysis.themes_over_time", self.lang))
         ax.set_xlabel(t("forum.analysis.quarter", self.lang))
         ax.set_ylabel(t("forum.analysis.contributions", self.lang))
         return ax
+
+    def _group(self, df: pd.DataFrame, by: str) -> tuple[pd.Series, str]:
+        """Each theme row's group label (``by``: "source", "parent" or "theme"), and the
+        legend's title."""
+        if by == "source":
+            return df["source"].map(self.source_label), t("forum.analysis.source", self.lang)
+        if by == "parent":
+            none = t("forum.analysis.no_group", self.lang)
+            groups = df["parent"].map(lambda c: self.label(c) if isinstance(c, str) else none)
+            return groups, t("forum.analysis.group", self.lang)
+        if by == "theme":
+            return df["theme_label"], t("forum.analysis.theme", self.lang)
+        raise ValueError(f"by must be 'source', 'parent' or 'theme', not {by!r}")
 
     def plot_by_site(self, by: str = "source", ax=None):
         """Theme mentions per site, stacked by the codebook's ``source`` (or ``parent``)."""
@@ -139,15 +284,45 @@ class Dataset:
         df = self.themes_long()
         ax = ax or plt.subplots(figsize=(9, 4))[1]
         if not df.empty:
-            groups = df[by].fillna("—")
-            if by == "parent":
-                groups = groups.map(lambda code: self.label(code) if code != "—" else code)
+            groups, title = self._group(df, by)
             table = df.assign(group=groups).groupby(["site", "group"]).size().unstack(fill_value=0)
             table.plot.barh(stacked=True, ax=ax)
-            ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1, 1))
+            _legend(ax, title)
         ax.set_title(t("forum.analysis.by_site", self.lang))
         ax.set_xlabel(t("forum.analysis.mentions", self.lang))
-        ax.set_ylabel("")
+        ax.set_ylabel(t("forum.analysis.col.site", self.lang))
+        return ax
+
+    def plot_themes_by_session_type(self, top: int = 10, by: str = "theme", ax=None):
+        """What each session type talks about: for the ``top`` themes (or codebook groups,
+        ``by="parent"``), the share of each session type's theme mentions, side by side.
+
+        Shares, not counts: monthly forums far outnumber conferences and exchanges. The
+        themes shown are those with the largest share in any session type.
+        """
+        import matplotlib.pyplot as plt
+
+        df = self.themes_long()
+        ax = ax or plt.subplots(figsize=(9, 6))[1]
+        if not df.empty:
+            groups, _ = self._group(df, by)
+            counts = (
+                df.assign(group=groups)
+                .groupby(["group", "session_type"])
+                .size()
+                .unstack(fill_value=0)
+            )
+            types = [x for x in SESSION_TYPES if x in counts.columns]
+            share = counts[types] / counts[types].sum() * 100
+            keep = share.max(axis=1).sort_values(ascending=False).index[:top]
+            share = share.loc[keep].iloc[::-1]  # the largest at the top
+            share.columns = [self.session_type_label(x) for x in share.columns]
+            share.index = [_wrap(label) for label in share.index]
+            share.plot.barh(ax=ax, width=0.8)
+            _legend(ax, t("forum.analysis.session_type", self.lang))
+        ax.set_title(t("forum.analysis.themes_by_session_type", self.lang))
+        ax.set_xlabel(t("forum.analysis.share", self.lang))
+        ax.set_ylabel(t(f"forum.analysis.{'group' if by == 'parent' else 'theme'}", self.lang))
         return ax
 
     # -- search ---------------------------------------------------------------------------------
@@ -190,7 +365,8 @@ class Dataset:
             .apply("; ".join)
         )
         out = df.assign(themes=df["contribution_id"].map(themes))
-        columns = ["date", "site", "kind_label", "themes", "pseudonym", "text"]
+        columns = ["date", "site", "session_type_label", "kind_label", "themes", "pseudonym",
+                   "text"]  # fmt: skip
         # Newest first; within a session, the last recorded first (a stable, repeatable order).
         out = out.sort_values(["date", "created"], ascending=False, kind="stable")
         return out[columns].reset_index(drop=True)
@@ -204,9 +380,15 @@ def read_dataset(folder: Path, lang: str = "es", is_sample: bool = False) -> Dat
     return Dataset(**tables, folder=folder, lang=normalize_lang(lang) or "es", is_sample=is_sample)
 
 
-def build_sample(folder: Path, sessions: int = 24, per_session: int = 12, seed: int = 7) -> Path:
+def build_sample(
+    folder: Path,
+    sessions: int = SAMPLE_SESSIONS,
+    per_session: int = SAMPLE_PER_SESSION,
+    seed: int = 7,
+) -> Path:
     """Invent sessions in ``folder/forum_sessions`` and build them into ``folder/dataset``.
 
+    The sessions span 24 months, eight sites and every session type (``chwkit.forum.sample``).
     The newest session also holds one contribution whose text is markup
     (``SAMPLE_MARKUP_TEXT``): the analyst notebook shows that it is displayed as text.
     """
