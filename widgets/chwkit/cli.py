@@ -23,6 +23,7 @@ SUBCOMMANDS: dict[str, str] = {
     "records": "chwkit.program.records_cli",
     "certificate": "chwkit.program.certificate_cli",
     "plan": "chwkit.program.plan_cli",
+    "print": "chwkit.program.plan_cli",
 }
 
 

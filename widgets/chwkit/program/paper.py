@@ -49,6 +49,7 @@ def render(template: str, lang: str, **context: object) -> str:
     return _env().get_template(template).render(lang=lang, langs=LANGS, t=t, **context)
 
 
-def to_pdf(html: str) -> bytes:
-    """The PDF of a printed page (local files under the print folder only)."""
-    return pdf.pdf_bytes(html, base=print_dir())
+def to_pdf(html: str, base: Path | None = None) -> bytes:
+    """The PDF of a printed page; relative links (a module's images) resolve inside ``base``
+    (default: the print templates' folder) and nowhere else."""
+    return pdf.pdf_bytes(html, base=base or print_dir())

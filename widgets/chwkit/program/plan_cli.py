@@ -42,6 +42,19 @@ def register(subparsers) -> None:
     plan.add_argument("--no-pdf", action="store_true", help="skip the PDF (faster)")
     plan.set_defaults(func=cmd_plan)
 
+    printing = subparsers.add_parser(
+        "print",
+        help="PDFs of a module or a whole track for a session without devices",
+        description="Write a module's PDF (its text, the practice questions with space to "
+        "answer, and the answers on a separate page for the facilitator) and its facilitator "
+        "notes' PDF where it has them; with --track, every module of the track.",
+    )
+    printing.add_argument("module", nargs="?", help="module id, e.g. acomp_mindfulness")
+    printing.add_argument("--track", help="print every module of this track instead")
+    printing.add_argument("--lang", default="es", choices=("es", "en"), help="language (es)")
+    printing.add_argument("--out", type=Path, help="folder for the PDFs (default: <data>/print)")
+    printing.set_defaults(func=cmd_print)
+
 
 def _out_dir(args: argparse.Namespace, plan_id: str) -> Path:
     if args.out is not None:
@@ -112,4 +125,65 @@ def cmd_plan(args: argparse.Namespace) -> int:
     for path in written:
         print(f"  {path.name}")
     sys.stdout.flush()
+    return 0
+
+
+def _known(folder: Path, pattern: str) -> str:
+    return (
+        ", ".join(
+            sorted(
+                p.parent.name if p.name == "module.yaml" else p.stem for p in folder.glob(pattern)
+            )
+        )
+        or "-"
+    )
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    from chwkit.core import paths
+    from chwkit.core.i18n import t
+    from chwkit.core.pdf import PdfError
+    from chwkit.learn import spec as modules
+    from chwkit.learn import tracks
+    from chwkit.program import printing, schedule
+
+    lang = args.lang
+    if bool(args.module) == bool(args.track):
+        raise UserError(t("print.error.one", lang))
+    try:
+        if args.track:
+            path = tracks.tracks_dir() / f"{args.track}.yaml"
+            if not tracks.TRACK_ID.match(args.track) or not path.is_file():
+                known = _known(tracks.tracks_dir(), "*.yaml")
+                raise UserError(t("print.error.unknown_track", lang, track=args.track, known=known))
+            track = tracks.TrackSpec.load(path)
+            specs = []
+            for module_id in track.modules:
+                spec = modules.find(module_id)
+                if spec is None:
+                    known = _known(paths.modules_dir(), "*/module.yaml")
+                    raise UserError(
+                        t("print.error.unknown_module", lang, module=module_id, known=known)
+                    )
+                specs.append(spec)
+            files = printing.track_files(track, specs, lang)
+            folder = args.out or paths.data_dir() / "print" / track.id
+        else:
+            spec = modules.find(args.module)
+            if spec is None:
+                known = _known(paths.modules_dir(), "*/module.yaml")
+                raise UserError(
+                    t("print.error.unknown_module", lang, module=args.module, known=known)
+                )
+            files = printing.module_files(spec, lang)
+            folder = args.out or paths.data_dir() / "print"
+    except (modules.ModuleError, printing.PrintError, PdfError) as exc:
+        raise UserError(t("print.error.bad", lang, reason=exc)) from exc
+    try:
+        written = schedule.write(files, folder)
+    except OSError as exc:
+        raise UserError(f"{folder}: {exc}") from exc
+    print(t("plan.summary.written", lang, folder=folder))
+    for path in written:
+        print(f"  {path.name}")
     return 0

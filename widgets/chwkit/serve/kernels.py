@@ -174,8 +174,10 @@ class ForkedProcess:
 
     def poll(self) -> int | None:
         if self.returncode is None and self._fd is not None:
-            readable, _, _ = select.select([self._fd], [], [], 0)
-            if readable:
+            # poll(), not select(): a server with many kernels has descriptors past 1024.
+            watcher = select.poll()
+            watcher.register(self._fd, select.POLLIN)
+            if watcher.poll(0):
                 self._finished()
         return self.returncode
 
