@@ -105,7 +105,13 @@ def test_the_dataset_has_the_type_with_an_enum_and_old_notebooks_as_forum(
     _drop_session_type(session_file)
     save_contribution(session_file, contribution())
     conference = _conference(forum_dir)
-    save_contribution(conference, contribution(kind="best_practice"))
+    shared = save_contribution(
+        conference,
+        contribution(
+            kind="best_practice",
+            themes=["em_health_system_mx", "em_occupational_health", "em_life_course", "em_grief"],
+        ),
+    )
     exchange = new_session(
         make_session("2027-05-02", "tijuana", "Intercambio", "fac-2", session_type="exchange"),
         forum_dir,
@@ -121,6 +127,9 @@ def test_the_dataset_has_the_type_with_an_enum_and_old_notebooks_as_forum(
         "2027-05-02_tijuana": "exchange",
     }
     assert list(sessions.columns)[:3] == ["date", "site", "session_type"]
+    themes = pd.read_csv(out / "contribution_themes.csv")
+    assert list(themes.loc[themes["contribution_id"] == shared.uuid, "theme_code"]) == [
+        "em_health_system_mx", "em_occupational_health", "em_life_course", "em_grief"]  # fmt: skip
     parquet = pd.read_parquet(out / "sessions.parquet")
     assert set(parquet["session_type"]) == set(SESSION_TYPES)
 
@@ -172,3 +181,17 @@ def test_the_landing_and_the_recorder_say_what_the_session_is(forum_dir, session
     header = Recorder(session_file, lang="en").header.value
     assert "<h2>Monthly learning forum</h2>" in header
     assert "Monthly forum · 2026-11-05 · mission · Cobertura" in header
+
+
+def test_forum_sample_spreads_sessions_over_months_and_types(project, tmp_path, capsys):
+    out = tmp_path / "demo"
+    argv = ["forum", "sample", "--out", str(out), "--sessions", "12", "--contributions", "2",
+            "--months", "18"]  # fmt: skip
+    assert main(argv) == 0
+    assert "12 invented sessions" in capsys.readouterr().out
+    sessions = [read_session(p) for p in sorted(out.glob("2*.ipynb"))]
+    assert len(sessions) == 12
+    assert {s.session_type for s in sessions} == set(SESSION_TYPES)
+    first, last = pd.Timestamp(sessions[0].date), pd.Timestamp(sessions[-1].date)
+    assert (last - first).days >= 16 * 30 and (last - first).days <= 18 * 31
+    assert len({s.site for s in sessions}) >= 6

@@ -50,6 +50,7 @@ def register(subparsers) -> None:
     sample.add_argument("--sessions", type=int, default=12)
     sample.add_argument("--contributions", type=int, default=20, help="per session")
     sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--months", type=int, default=24, help="months the sessions spread over")
     sample.set_defaults(func=cmd_sample)
 
 
@@ -137,6 +138,6 @@ def cmd_sample(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     if not (out / TEMPLATE_NAME).exists():
         shutil.copy(template_path(), out / TEMPLATE_NAME)
-    written = generate(out, args.sessions, args.contributions, seed=args.seed)
+    written = generate(out, args.sessions, args.contributions, seed=args.seed, months=args.months)
     print(f"{len(written)} invented sessions in {out}")
     return 0
