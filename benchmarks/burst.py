@@ -14,7 +14,7 @@ memory is measured again once the pool has refilled.
     python benchmarks/burst.py [--sizes 1,10,30,60] [--module chw_role] [--class-size 30]
                                [--no-voila] [--soak 0]
 
-``--soak S`` (make bench runs 300): 50 simulated learners arriving over S seconds, each
+``--soak S`` (default 300, as make bench runs it): 50 simulated learners arriving over S seconds, each
 answering questions, then leaving; ends with no error and memory back at its baseline.
 """
 
@@ -489,7 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--class-size", type=int, default=30)
     parser.add_argument("--no-voila", action="store_true")
     parser.add_argument("--voila-sizes", default="")
-    parser.add_argument("--soak", type=float, default=0, help="seconds of the 50-learner soak")
+    parser.add_argument(
+        "--soak", type=float, default=300, help="seconds of the 50-learner soak (0: none)"
+    )
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s]
     path = f"voila/render/notebooks/modules/{args.module}/{args.module}.ipynb"
