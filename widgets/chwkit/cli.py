@@ -20,10 +20,9 @@ SUBCOMMANDS: dict[str, str] = {
     "forum": "chwkit.forum.cli",
     "records": "chwkit.program.records_cli",
     "certificate": "chwkit.program.certificate_cli",
-    "records": "chwkit.program.records_cli",
-    "certificate": "chwkit.program.certificate_cli",
     "plan": "chwkit.program.plan_cli",
     "print": "chwkit.program.plan_cli",
+    "report": "chwkit.program.plan_cli",
 }
 
 
