@@ -29,7 +29,7 @@ def shipped_course(tmp_path_factory):
         from nbgrader.apps import NbGraderAPI
 
         api = NbGraderAPI(config=course.nbgrader_config())
-        for name in NAMES:
+        for name in course.assignments():
             result = api.generate_assignment(name, force=True, create=True)
             assert result["success"], result.get("error") or result.get("log")
         yield home

@@ -250,9 +250,20 @@ def _answer_literal(item: ItemSpec) -> object:
     return item.accept[0] if item.kind == "short" else item.answer
 
 
+def _literal(value: object) -> str:
+    """``value`` as Python source, quoted as ``ruff format`` quotes it (the built notebooks are
+    formatted code, so ``make lint`` checks them like any other)."""
+    if not isinstance(value, str):
+        return repr(value)
+    text = repr(value)
+    if text.startswith('"') or ('"' in value and "'" not in value):
+        return text
+    return '"' + text[1:-1].replace("\\'", "'").replace('"', '\\"') + '"'
+
+
 def _answer_cell(item: ItemSpec) -> dict:
     source = (
-        f"{item.var} = None\n### BEGIN SOLUTION\n{item.var} = {_answer_literal(item)!r}\n"
+        f"{item.var} = None\n### BEGIN SOLUTION\n{item.var} = {_literal(_answer_literal(item))}\n"
         "### END SOLUTION"
     )
     manual = item.kind == "reflection" and not item.completion
@@ -287,8 +298,8 @@ def _test_source(item: ItemSpec) -> str:
         hidden = [f"assert abs({var} - {item.answer!r}) <= {item.tolerance!r}"]
     elif item.kind == "short":
         visible.append(f'assert isinstance({var}, str), "the answer is text"')
-        accepted = "".join(f"    {a!r},\n" for a in item.accept)
-        hidden = [f"assert matches({var}, [\n{accepted}])"]
+        accepted = "".join(f"        {_literal(a)},\n" for a in item.accept)
+        hidden = [f"assert matches(\n    {var},\n    [\n{accepted}    ],\n)"]
     else:  # a completion-only reflection: answered is enough, the words are not judged
         visible.append(f'assert isinstance({var}, str) and {var}.strip(), "no answer"')
         return "\n".join(visible)
