@@ -27,7 +27,7 @@ import shutil
 import sqlite3
 import tempfile
 from collections import Counter
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -430,6 +430,7 @@ def grade(
     students: Collection[str] | None = None,
     wait_s: float = 0,
     pool: Executor | None = None,
+    on_graded: Callable[[str], None] | None = None,
 ) -> Report:
     """Autograde every new submission of ``assignment``; write feedback; export grades.
 
@@ -440,7 +441,8 @@ def grade(
     ``students`` limits the run to those learners (the server grading a submission at once:
     it writes their feedback and leaves the grades export to the next bulk run); ``wait_s``
     waits that long for a running grading to finish instead of stopping at once; ``pool``
-    runs nbgrader in those (already started) worker processes.
+    runs nbgrader in those (already started) worker processes; ``on_graded(student)`` is
+    called as soon as that learner's feedback is written, before the others' are done.
     """
     from filelock import Timeout
 
@@ -455,7 +457,9 @@ def grade(
             f"run this again (lock: {grade_lock_file()})"
         ) from None
     try:
-        return _grade(assignment, workers, progress, force, export, html_feedback, students, pool)
+        return _grade(
+            assignment, workers, progress, force, export, html_feedback, students, pool, on_graded
+        )
     finally:
         lock.release()
 
@@ -469,6 +473,7 @@ def _grade(
     html_feedback: bool,
     students: Collection[str] | None = None,
     pool: Executor | None = None,
+    on_graded: Callable[[str], None] | None = None,
 ) -> Report:
     import warnings
 
@@ -557,19 +562,30 @@ def _grade(
         bar = tqdm(
             total=len(jobs), desc=f"grading {assignment}", unit="learner", disable=not progress
         )
+        told: set[str] = set()
+
+        def tell(gb, student: str) -> None:  # this learner's feedback now, not after the batch
+            if on_graded is None:
+                return
+            data = learner_feedback(gb, assignment, student, spec, release_nb)
+            report.scores[student] = data["score"]
+            _write_json(course.feedback_dir(student, assignment) / FEEDBACK_JSON, data)
+            told.add(student)
+            on_graded(student)
+
         with course.gradebook(root) as gb:
             if pool is not None:
                 futures = {pool.submit(_autograde_in_scratch, j): j["student"] for j in jobs}
                 results = (_result_of(f, futures[f]) for f in as_completed(futures))
-                _collect(results, gb, assignment, base, report, bar)
+                _collect(results, gb, assignment, base, report, bar, tell)
             elif workers == 1:
                 results = (_run_here(job) for job in jobs)
-                _collect(results, gb, assignment, base, report, bar)
+                _collect(results, gb, assignment, base, report, bar, tell)
             else:
                 with ProcessPoolExecutor(max_workers=workers) as pool:
                     futures = {pool.submit(_autograde_in_scratch, j): j["student"] for j in jobs}
                     results = (_result_of(f, futures[f]) for f in as_completed(futures))
-                    _collect(results, gb, assignment, base, report, bar)
+                    _collect(results, gb, assignment, base, report, bar, tell)
         bar.close()
     finally:
         shutil.rmtree(base, ignore_errors=True)
@@ -579,7 +595,7 @@ def _grade(
     with course.gradebook(root) as gb:
         for sub in gb.assignment_submissions(assignment):
             student = sub.student.id
-            if students is not None and student not in students:
+            if (students is not None and student not in students) or student in told:
                 continue
             if not (course.autograded_dir(student, assignment) / f"{assignment}.ipynb").exists():
                 continue
@@ -611,7 +627,7 @@ def _result_of(future, student: str) -> dict:
         return _failed(student, exc)
 
 
-def _collect(results, gb, assignment: str, base: Path, report: Report, bar) -> None:
+def _collect(results, gb, assignment: str, base: Path, report: Report, bar, tell=None) -> None:
     for result in results:
         student = result["student"]
         bar.update(1)
@@ -645,6 +661,8 @@ def _collect(results, gb, assignment: str, base: Path, report: Report, bar) -> N
         if not result.get("feedback_ok"):
             report.warnings.append(Problem(student, "nbgrader could not write the feedback page"))
         report.graded.append(student)
+        if tell is not None:
+            tell(gb, student)
 
 
 def _refresh_manual_feedback(assignment: str, report: Report) -> None:

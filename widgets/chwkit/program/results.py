@@ -40,9 +40,9 @@ def _warm() -> int:
     return os.getpid()
 
 
-def grade_now(assignment: str, students: list[str], pool=None) -> dict[str, bool]:
+def grade_now(assignment: str, students: list[str], pool=None, on_graded=None) -> dict[str, bool]:
     """Grade ``students``' current submissions of ``assignment``; who was graded (or was
-    already up to date)."""
+    already up to date). ``on_graded(student)`` is called as each one's feedback is written."""
     from chwkit.assess.grading import grade
 
     report = grade(
@@ -52,11 +52,17 @@ def grade_now(assignment: str, students: list[str], pool=None) -> dict[str, bool
         wait_s=LOCK_WAIT_S,
         pool=pool,
         workers=1 if pool is None else None,
+        on_graded=on_graded,
     )
     for problem in report.problems:
         log.warning("instant grading of %s: %s", assignment, problem)
     done = set(report.graded) | set(report.up_to_date)
     return {student: student in done for student in students}
+
+
+def _settle(future: asyncio.Future, value: bool) -> None:
+    if not future.done():
+        future.set_result(value)
 
 
 @dataclass
@@ -115,9 +121,14 @@ class InstantGrader:
             while self._pending.get(assignment) and self._pending[assignment].students:
                 batch = self._pending.pop(assignment)
                 students = sorted(batch.students)
+
+                def answer(student: str, batch=batch) -> None:  # from the grading thread
+                    for future in batch.students.get(student, ()):
+                        loop.call_soon_threadsafe(_settle, future, True)
+
                 try:
                     done = await loop.run_in_executor(
-                        None, grade_now, assignment, students, self.pool()
+                        None, grade_now, assignment, students, self.pool(), answer
                     )
                 except Exception:
                     log.exception("instant grading of %s failed", assignment)

@@ -57,6 +57,8 @@ SIGN_IN_HEADER = client.SIGN_IN_HEADER
 KERNEL_HEADERS = client.KERNEL_HEADERS
 SECRET_FILE = "cookie_secret"
 ASSESSMENT_PAGE = "notebooks/assessment.ipynb"
+# Start the graders this long after the server, once its own start (kernel pools) is done.
+WARM_AFTER_S = 8.0
 # Pages a learner must be signed in for under --require-sign-in (forum pages have their own
 # facilitator sign-in).
 SIGN_IN_PAGES = ("notebooks/",)
@@ -76,14 +78,18 @@ def settings(kit, ip: str, port: int, base_url: str) -> dict:
     Kernels run beside the server, so they reach it on a local address
     (``http://127.0.0.1:<port><base>``), whatever address learners use.
     """
+    from chwkit.assess import course
     from chwkit.program.results import InstantGrader
 
     host = "[::1]" if ip == "::1" else "127.0.0.1"
     os.environ[client.URL_ENV] = f"http://{host}:{port}" + url_path_join(base_url, "chwkit/api/")
+    grader = InstantGrader()
+    if course.available():  # learners can submit: have the graders ready once the server runs
+        IOLoop.current().call_later(WARM_AFTER_S, grader.warm)
     return {
         "chwkit_records": open_store(kit.db_url or None),
         "chwkit_require_sign_in": bool(kit.require_sign_in),
-        "chwkit_grader": InstantGrader(),
+        "chwkit_grader": grader,
     }
 
 
