@@ -98,6 +98,9 @@ def test_learner_submits_is_graded_and_reads_feedback(server, new_page, learner_
     q[6].locator("textarea").fill("Acompañé a una familia a su cita y expliqué las instrucciones.")
     q[6].locator("textarea").press("Tab")
     page.get_by_role("button", name="Enviar mis respuestas").click()
+    # q5 is blank: the page asks first, and sends only once the learner says yes.
+    page.get_by_text("Preguntas en blanco: 1.").wait_for(timeout=TIMEOUT)
+    page.get_by_role("button", name="Sí, enviar así").click()
     page.get_by_text("¡Listo! Recibimos sus respuestas (5 de 6").wait_for(timeout=TIMEOUT)
 
     graded = run(server, str(BIN / "chwkit"), "grade", ASSIGNMENT, "--no-progress")

@@ -62,7 +62,7 @@ def test_blank_items_ask_for_confirmation_first():
     answer(page, {"q1": RIGHT["q1"]})
     assert not page.submit()
     assert page.confirm_box.layout.display is None
-    assert "questions are blank" in page.confirm_text.value
+    assert "Questions left blank: " in page.confirm_text.value
     assert not course.submitted_dir("r002", ASSIGNMENT).exists(), "nothing sent before yes"
     page.confirm_back.click()
     assert page.confirm_box.layout.display == "none"
