@@ -18,6 +18,7 @@ import os
 
 from voila import server_extension as voila_extension
 
+from chwkit.serve import identity
 from chwkit.serve.config import ChwkitConfiguration
 from chwkit.serve.guard import LearnerContentsManager, learner_handlers
 
@@ -64,8 +65,12 @@ def _load_jupyter_server_extension(server_app) -> None:
     finally:
         del web_app.add_handlers  # the application's own method again
     base_url = web_app.settings["base_url"]
+    # Sign-in and records as under chwkit serve (chwkit.serve.identity): kernels learn their
+    # learner from the server; under JupyterHub, the Hub user.
+    web_app.settings.update(identity.settings(kit, server_app.ip, server_app.port, base_url))
     for host, handlers in built:
-        web_app.add_handlers(host, learner_handlers(handlers, base_url))
+        web_app.add_handlers(host, identity.with_identity(learner_handlers(handlers, base_url)))
+    web_app.add_handlers(".*$", identity.handlers(base_url))
     server_app.log.info("chwkit: learner pages under %svoila/render/", base_url)
 
 
