@@ -10,6 +10,7 @@ edits to the kit's content; the real assessments are graded by ``test_every_asse
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,8 @@ def secrets(assignment: str, root: Path | None = None) -> tuple[str, ...]:
                 inside = True
             elif "END SOLUTION" in line or "END HIDDEN TESTS" in line:
                 inside = False
+            elif re.fullmatch(r"\s*(answer|reflection)_q\d+,?\s*", line):
+                continue  # the variable's name, on a line of its own: in the release too
             elif inside and len(line.strip().strip(",\"'[]()")) >= 3:
                 found.append(line.strip().rstrip(","))  # a solution line or an accepted answer
     assert found

@@ -62,6 +62,11 @@ def test_solution_scores_full_marks_and_blank_zero_under_nbgrader(shipped_course
     assert report.scores[sol_id] == automatic
     assert report.scores[blank_id] == 0
     key = secrets(name)
-    assert leaks(course.release_notebook(name).read_text(), key) == []
+    release = nbformat.read(course.release_notebook(name), 4)
+    # What a learner's page or file shows: the cells' text (metadata keys such as "options"
+    # would match a one-word accepted answer by chance), and no key in the items' metadata.
+    assert leaks("\n".join(cell.source for cell in release.cells), key) == []
+    for cell in release.cells:
+        assert not {"answer", "accept", "example"} & set(cell.metadata.get("chwkit", {}))
     for learner in (sol_id, blank_id):
         assert leaks(str(read_feedback(learner, name)), key) == [], learner

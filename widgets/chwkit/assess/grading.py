@@ -222,6 +222,17 @@ def _release_source(release_nb, grade_id: str) -> str | None:
 
 
 # -- the worker: plain nbgrader on a scratch course ---------------------------------------------
+def _use_forked_kernels() -> None:
+    """Start nbgrader's kernels by forking them from a pre-imported template
+    (``chwkit.serve.kernels``): a grading kernel runs only the release's own code and the
+    checked answer literals, and each forked kernel is its own process as a launched one.
+    ``CHWKIT_GRADE_KERNELS=launch`` keeps the ordinary launch."""
+    from chwkit.serve.kernels import PROVISIONER_NAME
+
+    if os.environ.get("CHWKIT_GRADE_KERNELS", "fork") != "launch":
+        os.environ.setdefault("JUPYTER_DEFAULT_PROVISIONER_NAME", PROVISIONER_NAME)
+
+
 def _autograde_in_scratch(job: dict) -> dict:
     """Autograde one submission with nbgrader in ``job['scratch']``; return its scores."""
     import logging
@@ -236,6 +247,7 @@ def _autograde_in_scratch(job: dict) -> dict:
     from nbgrader.apps import NbGraderAPI
 
     assignment, student = job["assignment"], job["student"]
+    _use_forked_kernels()
     # Copy the submission (under its lock) and check that very copy: what is checked is graded.
     scratch = _prepare_scratch(Path(job["base"]), Path(job["template"]), student, assignment)
     release_nb = nbformat.read(job["release"], as_version=4)
