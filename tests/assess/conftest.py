@@ -9,7 +9,6 @@ edits to the kit's content; the real assessments are graded by ``test_every_asse
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -50,25 +49,12 @@ def course_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("chwkit-home")
     root = tmp_path_factory.mktemp("chwkit-root")
     install_course(root)
-    saved = {k: os.environ.get(k) for k in ("CHWKIT_HOME", "CHWKIT_ROOT")}
-    os.environ["CHWKIT_HOME"] = str(home)
-    os.environ["CHWKIT_ROOT"] = str(root)
-    try:
-        from nbgrader.apps import NbGraderAPI
+    from chwkit.assess import course
+    from chwkit.core import paths
 
-        from chwkit.assess import course
-
-        api = NbGraderAPI(config=course.nbgrader_config())
-        for assignment in course.assignments():
-            result = api.generate_assignment(assignment, force=True, create=True)
-            assert result["success"], result.get("error") or result.get("log")
+    with paths.project_env(root, home):
+        course.release(course.assignments())
         yield home
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def add_learner(person_id: str) -> str:

@@ -3,8 +3,6 @@ point, a blank submission none, and no key reaches the release or the learner's 
 
 from __future__ import annotations
 
-import os
-
 import nbformat
 import pytest
 
@@ -22,23 +20,11 @@ NAMES = author.all_assignments()
 @pytest.fixture(scope="module")
 def shipped_course(tmp_path_factory):
     home = tmp_path_factory.mktemp("chwkit-home")
-    saved = {k: os.environ.get(k) for k in ("CHWKIT_HOME", "CHWKIT_ROOT")}
-    os.environ["CHWKIT_HOME"] = str(home)
-    os.environ["CHWKIT_ROOT"] = str(REPO)
-    try:
-        from nbgrader.apps import NbGraderAPI
+    from chwkit.core import paths
 
-        api = NbGraderAPI(config=course.nbgrader_config())
-        for name in course.assignments():
-            result = api.generate_assignment(name, force=True, create=True)
-            assert result["success"], result.get("error") or result.get("log")
+    with paths.project_env(REPO, home):
+        course.release(course.assignments())
         yield home
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 def test_every_assessment_has_an_item_file():

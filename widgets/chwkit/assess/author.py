@@ -353,17 +353,9 @@ def notebook(spec: AssessmentSpec) -> dict:
             cells.append(_test_cell(item))
         if item.rubric:
             cells.append(_rubric_cell(item))
-    for index, cell in enumerate(cells):
-        cell["id"] = f"{spec.id[:40]}-{index:02d}"
-    return {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+    from chwkit.core.nbstore import notebook_dict
+
+    return notebook_dict(cells, spec.id)
 
 
 def render(spec: AssessmentSpec) -> str:

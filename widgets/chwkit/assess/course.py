@@ -185,3 +185,15 @@ def landing_entries(lang: str) -> list[dict]:
             }
         )
     return entries
+
+
+def release(assignments: list[str], root: Path | None = None) -> None:
+    """Release ``assignments`` with nbgrader's own ``generate_assignment``; CourseError if
+    nbgrader could not (its message says why)."""
+    from nbgrader.apps import NbGraderAPI
+
+    api = NbGraderAPI(config=nbgrader_config(root))
+    for assignment in assignments:
+        result = api.generate_assignment(check_assignment_id(assignment), force=True, create=True)
+        if not result["success"]:
+            raise CourseError(f"nbgrader could not release {assignment}: {result.get('error')}")

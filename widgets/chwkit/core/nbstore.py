@@ -172,3 +172,19 @@ def editing(path: Path, timeout: float | None = None) -> Iterator[nbformat.Noteb
         nb = read(path)
         yield nb
         write_atomic(path, nb)
+
+
+def notebook_dict(cells: list[dict], id_prefix: str) -> dict:
+    """A plain nbformat 4.5 notebook (Python kernel) of ``cells``, with stable cell ids
+    ``<id_prefix>-NN``, as the kit's generated notebooks are written."""
+    for index, cell in enumerate(cells):
+        cell["id"] = f"{id_prefix[:40]}-{index:02d}"
+    return {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }

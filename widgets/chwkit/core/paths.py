@@ -7,7 +7,9 @@ one data directory: ``CHWKIT_HOME`` if set, else ``.chwkit/`` at the project roo
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -52,3 +54,22 @@ def assessments_dir() -> Path:
 def share_dir() -> Path:
     """The kit's Jupyter data folder (holds the Voila template)."""
     return _PACKAGE_DIR / "serve" / "share" / "jupyter"
+
+
+@contextlib.contextmanager
+def project_env(root: Path | None = None, home: Path | None = None) -> Iterator[None]:
+    """Point the kit at another project folder (``CHWKIT_ROOT``) and data directory
+    (``CHWKIT_HOME``) for the ``with`` block, and restore both after it."""
+    saved = {key: os.environ.get(key) for key in ("CHWKIT_ROOT", "CHWKIT_HOME")}
+    if root is not None:
+        os.environ["CHWKIT_ROOT"] = str(root)
+    if home is not None:
+        os.environ["CHWKIT_HOME"] = str(home)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

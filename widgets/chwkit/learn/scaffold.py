@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from chwkit.core import atomic, paths
+from chwkit.core.nbstore import notebook_dict
 from chwkit.learn.spec import MODULE_ID
 
 TODO = "TODO"
@@ -116,17 +117,7 @@ def _notebook(module_id: str) -> dict:
         md(f"## Sources\n\n- {TODO} (consulted on …)", "en"),
         code("module.ready()"),
     ]
-    for index, cell in enumerate(cells):
-        cell["id"] = f"{module_id[:40]}-{index:02d}"
-    return {
-        "cells": cells,
-        "metadata": {
-            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-            "language_info": {"name": "python"},
-        },
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
+    return notebook_dict(cells, module_id)
 
 
 _FACILITATOR = {

@@ -16,10 +16,8 @@ calls this module.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,20 +65,6 @@ def default_dir() -> Path:
     return paths.project_root() / ".chwkit-demo"
 
 
-@contextlib.contextmanager
-def _environment(root: Path, home: Path) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in ("CHWKIT_ROOT", "CHWKIT_HOME")}
-    os.environ["CHWKIT_ROOT"], os.environ["CHWKIT_HOME"] = str(root), str(home)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 def _claim(folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     marker = folder / MARKER
@@ -112,7 +96,6 @@ def _project(folder: Path, content: Path) -> Path:
 
 
 def _release(assignment: str) -> None:
-    from nbgrader.apps import NbGraderAPI
 
     from chwkit.assess import course
 
@@ -120,10 +103,10 @@ def _release(assignment: str) -> None:
     release = course.release_notebook(assignment)
     if release.exists() and release.stat().st_mtime >= source.stat().st_mtime:
         return
-    api = NbGraderAPI(config=course.nbgrader_config())
-    result = api.generate_assignment(assignment, force=True, create=True)
-    if not result["success"]:
-        raise DemoError(f"nbgrader could not release {assignment}: {result.get('error')}")
+    try:
+        course.release([assignment])
+    except course.CourseError as exc:
+        raise DemoError(str(exc)) from None
 
 
 def _issue(person_id: str, role: str, name: str) -> str:
@@ -157,7 +140,7 @@ def prepare(folder: Path, content: Path | None = None) -> DemoSite:
     root = _project(folder, content)
     home = folder / "data"
     home.mkdir(exist_ok=True)
-    with _environment(root, home):
+    with paths.project_env(root, home):
         from chwkit.assess import course
 
         assignment = ASSESSMENT if ASSESSMENT in course.assignments() else course.assignments()[0]
