@@ -97,12 +97,13 @@ def start_server(
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
+    # Generous: a shared two-core machine under load takes tens of seconds to start a server.
+    deadline = time.monotonic() + 150
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"chwkit serve exited:\n{log.read_text()}")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=10) as response:
                 if response.status == 200:
                     break
         except OSError:
@@ -148,7 +149,7 @@ def start_jupyter_server(root: Path, home: Path, edit=None, args: tuple[str, ...
             env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 150
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"jupyter server exited:\n{log.read_text()}")

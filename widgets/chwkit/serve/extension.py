@@ -14,8 +14,6 @@ uses the kit's contents manager. Loading it
 
 from __future__ import annotations
 
-import os
-
 from voila import server_extension as voila_extension
 
 from chwkit.serve import identity
@@ -50,7 +48,8 @@ def _load_jupyter_server_extension(server_app) -> None:
             "chwkit replaces Voila's server extension: set ServerApp.jpserver_extensions "
             f"{ {name: False for name in enabled} } (see binder-config)"
         )
-    os.environ.setdefault("CHWKIT_ROOT", str(server_app.root_dir))
+    # The kit's content is the server's root: the guards and the landing page's links, and the
+    # kernels (CHWKIT_ROOT), see the same folders.
     prepare_environment(server_app.root_dir)
     kit = ChwkitConfiguration(parent=server_app)
     server_app.config.VoilaConfiguration.update(kit.voila_configuration())
