@@ -88,7 +88,12 @@ def site(tmp_path_factory):
         s, str(BIN / "nbgrader"), "generate_assignment", ASSIGNMENT, cwd=root / "assessments"
     )
     assert released.returncode == 0, released.stderr[-2000:]
-    for learner, name in (("walk-01", "Rosa Caminante"), ("walk-02", None), ("walk-03", None)):
+    for learner, name in (
+        ("walk-01", "Rosa Caminante"),
+        ("walk-02", None),
+        ("walk-03", None),
+        ("walk-04", None),
+    ):
         added = run(
             s, str(BIN / "chwkit"), "roster", "add", learner, *(["--name", name] if name else [])
         )
@@ -334,24 +339,58 @@ def test_records_and_sign_in_survive_kill_9_of_the_server(site, browser, new_pag
     page.context.close()
 
 
-def test_require_sign_in_sends_an_anonymous_visitor_to_sign_in(site):
-    site.stop()
-    site.start("--require-sign-in")
-    try:
-        request = urllib.request.Request(module_url(site))
-        opener = urllib.request.build_opener(NoRedirect)
-        with pytest.raises(urllib.error.HTTPError) as refused:
-            opener.open(request, timeout=30)
-        assert refused.value.code == 302
-        assert "/chwkit/sign-in?" in refused.value.headers["Location"]
-        assert "required=1" in refused.value.headers["Location"]
-        with urllib.request.urlopen(site.server.url + "?lang=en", timeout=30) as landing:
-            assert landing.status == 200  # the landing page, with its sign-in form
-    finally:
-        site.stop()
-        site.start()
-
-
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
+
+
+def post_code(opener, url: str, code: str) -> tuple[int, str]:
+    import http.cookiejar  # noqa: F401  (the opener holds the jar)
+    import re
+    from urllib.parse import urlencode
+
+    with opener.open(url + "chwkit/sign-in?lang=en", timeout=30) as page:
+        xsrf = re.search(r'name="_xsrf" value="([^"]+)"', page.read().decode()).group(1)
+    body = urlencode({"_xsrf": xsrf, "code": code}).encode()
+    try:
+        with opener.open(url + "chwkit/sign-in?lang=en", data=body, timeout=60) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as refused:
+        return refused.code, refused.read().decode()
+
+
+def test_failed_tries_are_limited_per_code_and_a_new_device_does_not_reset_them(site):
+    import http.cookiejar
+
+    def device():
+        return urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirect
+        )
+
+    right = site.codes["walk-04"]
+    wrong = right[:5] + ("A" if right[5] != "A" else "B") + right[6:]
+    first = device()
+    for _ in range(5):
+        status, text = post_code(first, site.server.url, wrong)
+        assert status == 403 and "That code is not valid" in text
+    status, text = post_code(first, site.server.url, right)
+    assert status == 429 and "Too many tries with this code" in text
+    status, text = post_code(device(), site.server.url, right)  # another tab, another phone
+    assert status == 429, "the count is the code's, kept by the server"
+    status, _text = post_code(device(), site.server.url, site.codes["walk-02"])
+    assert status == 302, "other codes are not held up"
+
+
+def test_require_sign_in_sends_an_anonymous_visitor_to_sign_in(site):
+    # Last of the module: the server is restarted with the option and left so.
+    site.stop()
+    site.start("--require-sign-in")
+    request = urllib.request.Request(module_url(site))
+    opener = urllib.request.build_opener(NoRedirect)
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(request, timeout=30)
+    assert refused.value.code == 302
+    assert "/chwkit/sign-in?" in refused.value.headers["Location"]
+    assert "required=1" in refused.value.headers["Location"]
+    with urllib.request.urlopen(site.server.url + "?lang=en", timeout=30) as landing:
+        assert landing.status == 200  # the landing page, with its sign-in form
