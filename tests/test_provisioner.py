@@ -22,6 +22,15 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def run(coro):
+    """``asyncio.run`` in a thread of its own: Playwright's sync API (the browser tests of the
+    same session) keeps an event loop running in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 def server_kernel_manager(**overrides):
     """The kernel manager ``chwkit serve`` would use, outside Voila (no preheating)."""
     from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
@@ -96,7 +105,7 @@ def test_two_forked_kernels_are_isolated():
         finally:
             await mkm.shutdown_all()
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_without_the_fork_path_kernels_launch_the_ordinary_way(caplog):
@@ -116,7 +125,7 @@ def test_without_the_fork_path_kernels_launch_the_ordinary_way(caplog):
     import logging
 
     with caplog.at_level(logging.WARNING):
-        asyncio.run(scenario())
+        run(scenario())
     assert "start the ordinary way" in caplog.text and "switched off" in caplog.text
 
 
@@ -270,4 +279,4 @@ def test_a_forked_kernel_is_listed_as_a_launched_one():
         finally:
             await mkm.shutdown_all()
 
-    asyncio.run(scenario())
+    run(scenario())
