@@ -130,7 +130,13 @@ def test_an_assessment_is_signed_into_and_submitted_with_the_keyboard_only(new_p
     page.locator(".chwkit-code input").wait_for(timeout=TIMEOUT)
     settled(page)
     tab_to(page, ".chwkit-code input")
-    page.keyboard.type(demo.codes["demo-learner-1"])
+    code = demo.codes["demo-learner-1"]
+    page.keyboard.type(code, delay=40)
+    # Every character reached the box (and so the kernel) before the button is pressed.
+    page.wait_for_function(
+        "c => document.activeElement && document.activeElement.value === c", arg=code
+    )
+    settled(page)
     tab_to(page, ".chwkit-sign-in")
     page.keyboard.press("Enter")
     page.locator(".chwkit-question input[type=radio]").first.wait_for(timeout=TIMEOUT)
