@@ -54,3 +54,19 @@ def test_a_module_in_no_track_is_listed_last_under_other_modules(tmp_path, monke
     assert groups[-1].id == "other" and groups[-1].title == "Other modules"
     assert [e.href.split("/")[-2] for e in groups[-1].entries] == ["extra_mod"]
     assert all(len(g.entries) >= 1 for g in groups)  # tracks with no module here are left out
+
+
+def test_each_track_shows_its_c3_crosswalk_with_hours_and_the_certificate_statement():
+    from chwkit.learn.spec import find
+    from chwkit.serve.pages import render_page
+
+    groups = track_groups("es")
+    clinic = next(g for g in groups if g.id == "clinic_academy_core")
+    track = next(t for t in discover() if t.id == "clinic_academy_core")
+    role1 = [row for row in clinic.crosswalk if row[0].startswith("Mediación cultural")]
+    tagged = [m for m in track.modules if 1 in find(m).c3_roles]
+    assert role1 and float(role1[0][1]) == round(sum(find(m).duration_min for m in tagged) / 60, 2)
+    assert all(find(m).title["es"] in role1[0][2] for m in tagged)
+    page = render_page("landing.html", "es", tracks=groups, sections=[])
+    assert "apoyan, y no reemplazan, un programa de certificado acreditado" in page
+    assert "Correspondencia con las competencias C3" in page

@@ -32,6 +32,9 @@ class TrackGroup:
     summary: str
     meta: str
     entries: list[LandingEntry] = field(default_factory=list)
+    # The certification crosswalk: (C3 role or skill, hours, module titles), and the gaps.
+    crosswalk: list[tuple[str, str, str]] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
 
 
 def track_groups(lang: str, prefix: str = "voila/render/") -> list[TrackGroup]:
@@ -59,6 +62,7 @@ def track_groups(lang: str, prefix: str = "voila/render/") -> list[TrackGroup]:
                 summary=track.summary[lang],
                 meta=meta,
                 entries=[_entry(s, lang, prefix) for s in specs],
+                **_crosswalk(track, specs, lang),
             )
         )
     rest = [s for s in by_id.values() if s.id not in placed]
@@ -73,6 +77,27 @@ def track_groups(lang: str, prefix: str = "voila/render/") -> list[TrackGroup]:
             )
         )
     return groups
+
+
+def _crosswalk(track, specs, lang: str) -> dict:
+    """Which of the track's modules serve each C3 role and skill, with hours (one computation:
+    ``chwkit report coverage --track``'s)."""
+    from chwkit.program.coverage import track_coverage
+
+    titles = {s.id: s.title[lang] for s in specs}
+    rows = track_coverage(track, specs)
+    return {
+        "crosswalk": [
+            (
+                r.competency.label(lang),
+                f"{r.planned_hours:g}",
+                "; ".join(titles[m] for m in r.planned_modules),
+            )
+            for r in rows
+            if r.planned_modules
+        ],
+        "gaps": [r.competency.label(lang) for r in rows if not r.planned_modules],
+    }
 
 
 def module_entries(lang: str, prefix: str = "voila/render/") -> list[LandingEntry]:
