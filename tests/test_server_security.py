@@ -102,6 +102,8 @@ FORBIDDEN = [
     "voila/render/forum_sessions/_template.ipynb",
     "voila/files/notebooks/modules/chw_role/chw_role.ipynb",
     "voila/files/notebooks/modules/chw_role/module.yaml",
+    "voila/files/notebooks/modules/chw_role/facilitator.es.md",  # trainers' notes only
+    "voila/render/notebooks/modules/chw_role/facilitator.en.md",
     "voila/files/notebooks/modules/notes.txt",
     "voila/static/../../../../../etc/passwd",
     "voila/templates/chwkit/static/..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc/passwd",
