@@ -184,6 +184,13 @@ def test_learner_pages_still_render_in_every_mode(guarded):
     assert status == 200 and "chwkit-page" in body
 
 
+def test_the_supervisors_dashboard_renders_in_every_mode(guarded):
+    """Behind its own sign-in, in its kernel (a supervisor's code): the page itself renders."""
+    status, body = get(guarded, "voila/render/notebooks/dashboard.ipynb?lang=en")
+    assert status == 200 and "chwkit-page" in body
+    assert "Tablero de supervisi" in body  # the tab's titles (es, en), from the page's config
+
+
 def test_unknown_module_gets_a_bilingual_page(guarded):
     status, body = get(guarded, "voila/render/notebooks/modules/no_such/no_such.ipynb?lang=en")
     assert status == 404
@@ -247,6 +254,7 @@ def test_check_render_path_refuses(tmp_path, path):
     [
         "notebooks/index.ipynb",
         "notebooks/assessment.ipynb",
+        "notebooks/dashboard.ipynb",
         "notebooks/modules/chw_role/chw_role.ipynb",
         "forum_sessions/2024-03-05_mission.ipynb",
     ],

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import io
 import math
+import os
 import re
 import textwrap
 import types
@@ -185,3 +186,124 @@ def test_progress_over_time_cumulates_by_month_with_empty_months_kept():
     other = dashboard.LearnerRow("p2", None, {}, 0, {}, [dt.date(2024, 1, 20)])
     view = dashboard.GroupView("g1", "g1", None, [], [row, other], [])
     assert view.progress_by_month() == [("2024-01", 2), ("2024-02", 2), ("2024-03", 3)]
+
+
+# -- forum attendance ------------------------------------------------------------------------
+def test_forum_sessions_attended_count_in_the_hours_and_have_their_column(setup, tmp_path):
+    from chwkit.forum.model import make_session
+    from chwkit.forum.session import new_session, set_present
+
+    forum = tmp_path / "forum_sessions"
+    template = dashboard.paths.project_root() / "forum_sessions" / "_template.ipynb"
+    year = dt.date.today().year
+    board = page(setup)
+    sign_in(board, setup["codes"]["f1"])
+    module_hours = board._views["g1"].learners[0].hours_this_year
+    assert board._views["g1"].learners[0].forum_sessions == 0
+
+    extra = round(dashboard.HOURS_FLOOR - module_hours + 0.5, 2)  # enough to pass the floor
+    this = new_session(
+        make_session(f"{year}-01-15", "norte", "Autocuidado", "f1", group="g1", hours=extra),
+        forum,
+        template,
+    )
+    last = new_session(
+        make_session(f"{year - 1}-11-20", "norte", "Duelo", "f1", group="g1"), forum, template
+    )
+    set_present(this, ["p1"], ["p1", "p2"], "f1")
+    set_present(last, ["p1", "p2"], ["p1", "p2"], "f1")  # last year's: not this year's hours
+
+    board = dashboard.SupervisorDashboard(
+        lang="en",
+        store=setup["store"],
+        results=setup["results"],
+        plans_dir=setup["plans"],
+        forum_dir=forum,
+    )
+    sign_in(board, setup["codes"]["f1"])
+    rows = {row.id: row for row in board._views["g1"].learners}
+    assert (rows["p1"].forum_sessions, rows["p1"].forum_hours) == (1, extra)
+    assert rows["p1"].hours_this_year == pytest.approx(module_hours + extra)
+    assert not rows["p1"].below_floor and rows["p2"].below_floor
+    assert rows["p2"].forum_sessions == 0
+    grid = board.grid.value
+    assert f'data-forum="p1">1 · {extra:g} h<' in grid and 'data-forum="p2">0<' in grid
+    assert "(below 6 h)" not in re.search(r'data-learner="p1">([^<]*)<', grid).group(1)
+    assert (
+        "Forum sessions this year with someone from the group: 1; learners who came to at least one: 1 of 2"
+        in grid
+    )
+    assert "1.5 h when the session does not say" in grid
+
+    link = re.search(r'href="data:text/csv;base64,([^"]+)"', grid).group(1)
+    csv_rows = {
+        r["learner"]: r for r in csv.DictReader(io.StringIO(base64.b64decode(link).decode()))
+    }
+    assert csv_rows["p1"][f"forum_sessions_{year}"] == "1"
+    assert float(csv_rows["p1"][f"forum_hours_{year}"]) == extra
+    assert float(csv_rows["p1"][f"module_hours_{year}"]) == pytest.approx(module_hours)
+    assert csv_rows["p1"]["below_6_hours"] == "no" and csv_rows["p2"]["below_6_hours"] == "yes"
+
+
+# -- the store the server uses -----------------------------------------------------------------
+def test_the_dashboard_opens_the_store_the_server_names(setup, tmp_path, monkeypatch):
+    from chwkit.program.client import DB_URL_ENV
+
+    url = f"sqlite:///{tmp_path / 'server-records.db'}"
+    monkeypatch.setenv(DB_URL_ENV, url)
+    board = dashboard.SupervisorDashboard(lang="en", results=setup["results"])
+    assert board._records().url == url
+
+
+def test_an_unreachable_database_is_an_error_never_another_file(setup, tmp_path, monkeypatch):
+    from chwkit.core import paths
+    from chwkit.program.client import DB_URL_ENV
+
+    monkeypatch.setenv(DB_URL_ENV, "postgresql+psycopg://chwkit@127.0.0.1:9/records")
+    default = paths.data_dir() / "records.db"
+    default.unlink(missing_ok=True)
+    board = dashboard.SupervisorDashboard(lang="es", results=setup["results"])
+    sign_in(board, setup["codes"]["f1"])
+    assert board.person == "" and "no está disponible" in board.message.value
+    assert not default.exists(), "no SQLite file of its own beside the server's database"
+
+
+def test_the_server_passes_its_db_url_to_its_kernels(tmp_path, monkeypatch):
+    from chwkit.assess import course
+    from chwkit.program.client import DB_URL_ENV
+    from chwkit.serve import identity
+    from chwkit.serve.config import ChwkitConfiguration
+
+    monkeypatch.setenv("CHWKIT_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(course, "available", lambda: [])  # no graders to warm up
+    for name in (DB_URL_ENV, "CHWKIT_RECORDS_URL"):
+        monkeypatch.setenv(name, "")  # restored after the test
+    url = f"sqlite:///{tmp_path / 'server.db'}"
+    settings = identity.settings(ChwkitConfiguration(db_url=url), "127.0.0.1", 8866, "/")
+    assert settings["chwkit_records"].url == url
+    assert os.environ[DB_URL_ENV] == url
+    identity.settings(ChwkitConfiguration(), "127.0.0.1", 8866, "/")
+    assert DB_URL_ENV not in os.environ, "no db_url: the kernels use the data directory's file"
+
+
+# -- the landing page ----------------------------------------------------------------------------
+def test_the_landing_page_links_the_dashboard_for_trainers_and_supervisors():
+    from chwkit.serve.landing import extra_sections
+
+    for lang, heading, title in (
+        ("es", "Supervisión y coordinación", "Tablero de supervisión"),
+        ("en", "Supervisors and trainers", "Supervisor's dashboard"),
+    ):
+        sections = dict(extra_sections(lang))
+        [entry] = sections[heading]
+        assert entry.title == title
+        assert entry.href == f"voila/render/notebooks/dashboard.ipynb?lang={lang}"
+        assert ("código" if lang == "es" else "code") in entry.meta[0]
+
+
+def test_the_dashboard_tab_is_titled_in_every_language():
+    from chwkit.serve.titles import page_titles
+
+    titles = page_titles("notebooks/dashboard.ipynb")
+    assert titles["es"].startswith("Tablero de supervisión ·")
+    assert titles["en"].startswith("Supervisor's dashboard ·")

@@ -5,7 +5,8 @@ build a tidy dataset.
 - ``model``: sessions and contributions, and the checks on their values;
 - ``privacy``: flags likely identifiers before a contribution is saved;
 - ``session``: the session notebook (template, reading, writing through ``chwkit.core.nbstore``);
-- ``recorder``: the Voila widget a facilitator uses during the forum;
+- ``recorder``: the Voila widget a facilitator uses during the forum (contributions, who came);
+- ``attendance``: who came to which session, by roster id, as the learner records count it;
 - ``dataset``: ``chwkit forum build``: the tidy dataset and its ``datapackage.json``;
 - ``sample``: invented sessions for tests, benchmarks and the analyst notebook;
 - ``analysis``: what the analyst notebook calls.

@@ -27,6 +27,17 @@ def register(subparsers) -> None:
     new.add_argument("--language", default="es", help="session language: es (default) or en")
     new.add_argument("--attendance", default=None, help="people who attended (can be set later)")
     new.add_argument(
+        "--group",
+        default=None,
+        help="the roster group the session is for: its members are the recorder's attendance "
+        "checklist (default: every learner in the roster)",
+    )
+    new.add_argument(
+        "--hours",
+        default="1.5",
+        help="hours of training each roster member ticked present is credited (default: 1.5)",
+    )
+    new.add_argument(
         "--type",
         dest="session_type",
         default="forum",
@@ -68,13 +79,15 @@ def cmd_new(args: argparse.Namespace) -> int:
             args.language,
             args.attendance,
             args.session_type,
+            args.group,
+            args.hours,
         )
         path = new_session(session)
     except (ForumValueError, SessionError) as exc:
         raise UserError(str(exc)) from None
-    warning = _facilitator_warning(session.facilitator)
-    if warning:
-        print(f"chwkit forum new: warning: {warning}", file=sys.stderr)
+    for warning in (_facilitator_warning(session.facilitator), _group_warning(session.group)):
+        if warning:
+            print(f"chwkit forum new: warning: {warning}", file=sys.stderr)
     print(path)
     return 0
 
@@ -94,6 +107,24 @@ def _facilitator_warning(person_id: str) -> str | None:
         return f"{person_id} is not in the roster (add them: chwkit roster add {person_id} --role facilitator)"
     if match[0].role != "facilitator":
         return f"{person_id} is in the roster as {match[0].role}, not facilitator"
+    return None
+
+
+def _group_warning(group_id: str | None) -> str | None:
+    """A group the roster does not know gives the recorder an empty checklist."""
+    from chwkit.assess import roster
+
+    if group_id is None:
+        return None
+    try:
+        known = roster.group(group_id)
+    except roster.RosterError:
+        return None
+    if known is None or not known.members:
+        return (
+            f"the roster has no members in group {group_id}, so the attendance checklist will "
+            f"be empty (chwkit roster group {group_id} --add ID ...)"
+        )
     return None
 
 

@@ -38,7 +38,7 @@ from chwkit.forum.model import (
 from chwkit.forum.privacy import find_identifiers, text_digest
 from chwkit.forum.session import TEMPLATE_NAME, read_session_file
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6
 DEID_STATUSES = ("no_flags", "reviewed")
 PROGRESS_MIN_FILES = 100
 
@@ -58,6 +58,12 @@ SESSIONS = Table(
         Column("topic", "string", "Topic of the session", required=True),
         Column("language", "string", "Language of the session", required=True, enum=LANGS),
         Column("attendance", "integer", "People who attended", minimum=0),
+        Column("roster_attendees", "integer",
+               "Roster members the facilitator ticked present: a count only (who came is in the "
+               "learner records, never in this pseudonymous dataset)", required=True, minimum=0),
+        Column("hours", "number",
+               "Hours of training each attendee is credited (the session's hours parameter; "
+               "1.5 when it gives none)", required=True, minimum=0),
         Column("notebook", "string", "The session notebook (the minutes)", required=True),
     ),
     ("session_id",),
@@ -193,7 +199,7 @@ def session_rows(path: Path, book: Codebook) -> SessionRows:
             f"{path.name}: its parameters say session {s.id}; rename the file to {s.id}.ipynb"
         )
     rows.session = (s.id, s.date, s.site, s.session_type, s.facilitator, s.topic, s.language,
-                    s.attendance, path.name)  # fmt: skip
+                    s.attendance, len(record.present), s.credited_hours, path.name)  # fmt: skip
     for index, data in record.contributions:
         where = f"{path.name}, cell {index}"
         if data.get("withdrawn") is True:

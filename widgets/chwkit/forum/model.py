@@ -37,6 +37,10 @@ MAX_TEXT_CHARS = 4000
 MAX_TOPIC_CHARS = 200
 MAX_THEMES = 12
 MAX_ATTENDANCE = 10_000
+# Hours of continuing training a session gives each roster member ticked present, when its
+# parameters do not say (``hours``): a monthly forum runs about an hour and a half.
+DEFAULT_SESSION_HOURS = 1.5
+MAX_SESSION_HOURS = 12.0
 
 
 class ForumValueError(ValueError):
@@ -77,10 +81,17 @@ class Session:
     language: str = "es"
     attendance: int | None = None
     session_type: str = DEFAULT_SESSION_TYPE
+    group: str | None = None  # a roster group: its members are the attendance checklist
+    hours: float | None = None  # hours each attendee is credited (None: the default)
 
     @property
     def id(self) -> str:
         return f"{self.date}_{self.site}"
+
+    @property
+    def credited_hours(self) -> float:
+        """Hours of training each roster member ticked present gets for the session."""
+        return DEFAULT_SESSION_HOURS if self.hours is None else self.hours
 
     def as_params(self) -> dict:
         return {
@@ -92,6 +103,8 @@ class Session:
             "facilitator": self.facilitator,
             "language": self.language,
             "attendance": self.attendance,
+            "group": self.group,
+            "hours": self.hours,
         }
 
 
@@ -142,6 +155,31 @@ def check_attendance(value: object) -> int | None:
     return number
 
 
+def check_group(value: object) -> str | None:
+    """A roster group id, or None (the session names no group)."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not PERSON_ID.match(value.strip()):
+        raise ForumValueError("forum.error.group", value=str(value)[:40])
+    return value.strip()
+
+
+def check_hours(value: object) -> float | None:
+    """Hours credited per attendee: more than 0 and at most ``MAX_SESSION_HOURS``; None for
+    the default."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise ForumValueError("forum.error.hours", limit=f"{MAX_SESSION_HOURS:g}")
+    try:
+        number = float(value)
+    except ValueError:
+        raise ForumValueError("forum.error.hours", limit=f"{MAX_SESSION_HOURS:g}") from None
+    if not 0 < number <= MAX_SESSION_HOURS:  # NaN fails too
+        raise ForumValueError("forum.error.hours", limit=f"{MAX_SESSION_HOURS:g}")
+    return round(number, 2)
+
+
 def make_session(
     date: object,
     site: object,
@@ -150,6 +188,8 @@ def make_session(
     language: object = "es",
     attendance: object = None,
     session_type: object = DEFAULT_SESSION_TYPE,
+    group: object = None,
+    hours: object = None,
 ) -> Session:
     """A checked ``Session``; raises ForumValueError on the first bad value."""
     topic_text = _clean_text(
@@ -172,6 +212,8 @@ def make_session(
         language=check_language(language),
         attendance=check_attendance(attendance),
         session_type=check_session_type(session_type),
+        group=check_group(group),
+        hours=check_hours(hours),
     )
 
 

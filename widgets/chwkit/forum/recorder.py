@@ -42,10 +42,12 @@ from chwkit.forum.session import (
     SessionError,
     contributions,
     read_session,
+    read_session_file,
     save_contribution,
     session_path,
     session_title,
     set_attendance,
+    set_present,
     withdraw_contribution,
 )
 
@@ -190,6 +192,25 @@ class Recorder(widgets.VBox):
                 self.attendance_message,
             ]
         )
+        # who came, by roster id: filled in at sign-in, from the roster and the notebook
+        self.present: dict[str, widgets.Checkbox] = {}
+        self.present_help = widgets.HTML()
+        self.present_list = widgets.VBox()
+        self.present_list.add_class("chwkit-forum-present-list")
+        self.present_button = widgets.Button(description=t("forum.present.save", L))
+        self.present_button.add_class("chwkit-forum-present-save")
+        self.present_button.on_click(self._on_present)
+        self.present_message = widgets.HTML()
+        self.present_box = widgets.VBox(
+            [
+                _label(t("forum.present.heading", L)),
+                self.present_help,
+                self.present_list,
+                self.present_button,
+                self.present_message,
+            ]
+        )
+        self.present_box.add_class("chwkit-forum-present")
 
         # the form
         self.form_heading = widgets.HTML()
@@ -282,6 +303,7 @@ class Recorder(widgets.VBox):
             [
                 self.whoami,
                 attendance_box,
+                self.present_box,
                 self.form,
                 self.list_heading,
                 self.refresh_button,
@@ -322,7 +344,70 @@ class Recorder(widgets.VBox):
         self.signin_box.layout.display = "none"
         self.main.layout.display = None
         self.whoami.value = _msg(t("forum.signin.ok", self.lang, person=person_id))
+        self.show_checklist()
         self.refresh()
+
+    # -- who came -------------------------------------------------------------------------------
+    def checklist_people(self) -> list:
+        """Who the checklist lists: the session's group's members, or, for a session that
+        names no group, every learner in the roster."""
+        from chwkit.assess import roster
+
+        if self.session.group:
+            return roster.members(self.session.group)
+        return [p for p in roster.people() if p.role == "learner"]
+
+    def show_checklist(self) -> None:
+        """The checklist, read fresh from the roster and the notebook (who is ticked)."""
+        from chwkit.assess import roster
+
+        L = self.lang
+        self.present_message.value = ""
+        group = self.session.group
+        try:
+            people = self.checklist_people()
+            info = roster.group(group) if group else None
+        except Exception:  # a broken roster: a message, never a traceback
+            log.exception("forum recorder: the roster could not be read")
+            self.present_help.value = _msg(t("forum.present.unavailable", L), "error")
+            self.present, self.present_list.children = {}, []
+            self.present_button.layout.display = "none"
+            return
+        ticked = set(read_session_file(self.path).present)
+        if group:
+            name = info.name if info is not None and info.name else group
+            help_text = t("forum.present.group", L, group=name, count=len(people))
+        else:
+            help_text = t("forum.present.everyone", L, count=len(people))
+        self.present_help.value = f"<p><small>{html.escape(help_text)}</small></p>"
+        self.present = {}
+        for person in people:
+            label = f"{person.id} · {person.name}" if person.name else person.id
+            box = widgets.Checkbox(
+                value=person.id in ticked, description=label, indent=False, layout={"width": "auto"}
+            )
+            box.add_class("chwkit-forum-present-person")
+            self.present[person.id] = box
+        self.present_list.children = list(self.present.values())
+        self.present_button.layout.display = None if people else "none"
+        if not people:
+            self.present_message.value = _msg(t("forum.present.none", L))
+
+    def _on_present(self, _=None) -> None:
+        L = self.lang
+        if not self.person:
+            self.present_message.value = _msg(t("forum.error.not_signed_in", L), "error")
+            return
+        ticked = [pid for pid, box in self.present.items() if box.value]
+        try:
+            present = set_present(self.path, ticked, list(self.present), self.person)
+        except (SessionError, nbstore.NotebookStoreError, OSError) as exc:
+            self._fail(self.present_message, exc)
+            return
+        on_list = sum(1 for pid in present if pid in self.present)
+        self.present_message.value = _msg(
+            t("forum.present.saved", L, count=on_list, listed=len(self.present))
+        )
 
     # -- the list -------------------------------------------------------------------------------
     def refresh(self) -> None:

@@ -26,6 +26,7 @@ from chwkit.core import atomic, nbstore, paths
 from chwkit.core.i18n import t
 from chwkit.forum.codebook import Codebook, codebook
 from chwkit.forum.model import (
+    PERSON_ID,
     SESSION_ID,
     Contribution,
     ForumValueError,
@@ -39,7 +40,10 @@ PARAMETERS_TAG = "parameters"
 CONTRIBUTION_TAG = "chwkit-contribution"
 MINUTES_TAG = "chwkit-minutes"
 PARAM_NAMES = ("session_id", "date", "site", "session_type", "topic", "facilitator", "language",
-               "attendance")  # fmt: skip
+               "attendance", "group", "hours")  # fmt: skip
+# Who came, by roster id: ``nb.metadata["chwkit"]["attendance"]`` = {"present": [ids],
+# "recorded_by": id, "updated": ISO time}, written by ``set_present``.
+ATTENDANCE_KEY = "attendance"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]#|~$!])")
 
 
@@ -174,6 +178,8 @@ def session_from_cells(cells: list) -> Session:
             values.get("language", "es"),
             values.get("attendance"),
             values.get("session_type"),  # missing in notebooks older than the field: a forum
+            values.get("group"),  # missing in older notebooks: no group, no hours given
+            values.get("hours"),
         )
     except ForumValueError as exc:
         raise SessionError("forum.error.parameters_value", cell=index, reason=exc) from None
@@ -202,6 +208,7 @@ class SessionRecord:
     session: Session | None = None
     # (cell index, raw contribution dict) in notebook order
     contributions: list[tuple[int, dict]] = field(default_factory=list)
+    present: tuple[str, ...] = ()  # roster ids ticked present (``set_present``)
     problems: list[str] = field(default_factory=list)  # English, by file and cell (logs)
     error: SessionError | None = None  # why ``session`` is None, for a page in any language
 
@@ -231,7 +238,26 @@ def read_session_file(path: Path) -> SessionRecord:
         data = contribution_data(cell)
         if data is not None:
             record.contributions.append((index, data))
+    record.present = present_ids(raw.get("metadata"), record.problems, path.name)
     return record
+
+
+def present_ids(metadata: object, problems: list[str] | None = None, name: str = "") -> tuple:
+    """The roster ids a notebook's metadata says were present (sorted; bad entries left out
+    and, given ``problems``, reported)."""
+    kit = metadata.get("chwkit") if isinstance(metadata, dict) else None
+    entry = kit.get(ATTENDANCE_KEY) if isinstance(kit, dict) else None
+    if entry is None:
+        return ()
+    listed = entry.get("present") if isinstance(entry, dict) else None
+    if not isinstance(listed, list):
+        if problems is not None:
+            problems.append(f"{name}: the attendance in its metadata is not a list; left out")
+        return ()
+    good = [value for value in listed if isinstance(value, str) and PERSON_ID.match(value)]
+    if len(good) != len(listed) and problems is not None:
+        problems.append(f"{name}: attendance entries that are not roster ids were left out")
+    return tuple(sorted(set(good)))
 
 
 def read_session(path: Path) -> Session:
@@ -390,6 +416,36 @@ def set_attendance(path: Path, attendance: int | None) -> Session:
         session = replace(session_from_cells(nb.cells), attendance=attendance)
         nb.cells[find_parameters_cell(nb.cells)].source = parameters_source(session)
     return session
+
+
+def set_present(path: Path, ticked: object, shown: object, recorded_by: str) -> tuple[str, ...]:
+    """Record who came by roster id: of the people ``shown`` on the facilitator's checklist,
+    those ``ticked`` are present; anyone else already recorded stays as they were (another
+    checklist, someone since removed from the group). Saved in the notebook's metadata under
+    its lock, in one atomic write; returns everyone present."""
+    ticked_ids, shown_ids = _person_ids(ticked), _person_ids(shown)
+    if not ticked_ids <= shown_ids:
+        raise SessionError("forum.error.attendee", value=sorted(ticked_ids - shown_ids)[0][:64])
+    with nbstore.editing(Path(path)) as nb:
+        session_from_cells(nb.cells)  # a notebook that is not a session is refused
+        kit = nb.metadata.setdefault("chwkit", {})
+        before = set(present_ids(nb.metadata))
+        present = tuple(sorted((before - shown_ids) | ticked_ids))
+        kit[ATTENDANCE_KEY] = {
+            "present": list(present),
+            "recorded_by": recorded_by,
+            "updated": now_iso(),
+        }
+    return present
+
+
+def _person_ids(values: object) -> set[str]:
+    if isinstance(values, str) or not isinstance(values, list | tuple | set | frozenset):
+        raise SessionError("forum.error.attendee", value=str(values)[:64])
+    for value in values:
+        if not isinstance(value, str) or not PERSON_ID.match(value):
+            raise SessionError("forum.error.attendee", value=str(value)[:64])
+    return set(values)
 
 
 def contributions(path: Path, book: Codebook | None = None) -> list[Contribution]:

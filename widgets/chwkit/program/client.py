@@ -37,6 +37,9 @@ LEARNER_ENV = "HTTP_X_CHWKIT_LEARNER"
 TOKEN_ENV = "HTTP_X_CHWKIT_RECORDS"
 SIGN_IN_ENV = "HTTP_X_CHWKIT_SIGN_IN"
 URL_ENV = "CHWKIT_RECORDS_URL"
+# The records database the server uses (its db_url, set by the server for its kernels): the
+# supervisor's dashboard reads the same store, never a SQLite file of its own beside it.
+DB_URL_ENV = "CHWKIT_DB_URL"
 TIMEOUT_S = 5.0
 
 log = kernel_log(__name__)

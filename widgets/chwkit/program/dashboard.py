@@ -14,12 +14,15 @@ What each part reads:
 - the plan files (``notebooks/plans/*.yaml``): the track a group follows, and its planned
   sessions (``chwkit.program.plan``);
 - the records store: module opened / completed, practice tries (``chwkit.program.store``);
-- nbgrader's gradebook, read only: assessment scores (``chwkit.program.progress``).
+- nbgrader's gradebook, read only: assessment scores (``chwkit.program.progress``);
+- the forum session notebooks: who the facilitator ticked present (``chwkit.forum.attendance``).
 
 A cell's status: ``done`` (completed by the module's mastery rule), ``needs_help`` (not done
 and at least ``NEEDS_HELP_WRONG`` practice questions, and half of them, wrong on the first
 try), ``in_progress`` (opened), ``not_started``. Hours this year are the stated hours of the
-modules completed this calendar year, as on the learner's own progress page.
+modules completed this calendar year, as on the learner's own progress page, plus the hours of
+the forum sessions they were ticked present at this year (each session's ``hours`` parameter,
+1.5 h when it gives none).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import datetime as dt
 import html
 import io
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,9 +64,12 @@ class LearnerRow:
     id: str
     name: str | None
     cells: dict[str, str]  # module id -> status
-    hours_this_year: float
+    hours_this_year: float  # modules completed and forum sessions attended, this year
     scores: dict[str, float | None]  # assignment -> share (None: waiting for a trainer)
     completed_on: list[dt.date] = field(default_factory=list)
+    module_hours: float = 0.0
+    forum_sessions: int = 0  # forum sessions ticked present at this year
+    forum_hours: float = 0.0
 
     @property
     def below_floor(self) -> bool:
@@ -85,6 +92,7 @@ class GroupView:
     planned_due: int = 0  # planned sessions dated today or before
     delivered: int = 0  # modules of the track completed by at least one member
     year: int = 0
+    forum_sessions: int = 0  # forum sessions this year at which a member was ticked present
 
     def progress_by_month(self) -> list[tuple[str, int]]:
         """Modules completed by the group, cumulated month by month (``YYYY-MM``, count)."""
@@ -148,16 +156,22 @@ def group_view(
     today: dt.date | None = None,
     results=None,
     plans_dir: Path | None = None,
+    attendance: dict | None = None,
 ) -> GroupView:
     """Everything the dashboard shows of one roster group.
 
     ``results(learner) -> {assignment: Result}`` reads scores (nbgrader's gradebook by
-    default); ``store`` is a records store (or None: nobody has started).
+    default); ``store`` is a records store (or None: nobody has started); ``attendance``:
+    roster id -> forum sessions attended (``chwkit.forum.attendance.by_learner``, read from
+    the session notebooks by default).
     """
+    from chwkit.forum.attendance import by_learner, in_year
     from chwkit.learn import spec as module_specs
     from chwkit.program import progress
 
     today = today or dt.date.today()
+    if attendance is None:
+        attendance = by_learner()
     tracks = plan_tracks(plans_dir)
     track_id, plan_file = tracks.get(group.id, (None, None))
     track = None
@@ -189,6 +203,8 @@ def group_view(
             for r in completed
             if r.completed_at.year == today.year and r.module in every
         )
+        forums = in_year(attendance.get(person_id, []), today.year)
+        forum_hours = sum(a.hours for a in forums)
         graded = results(person_id)
         scores = {}
         for assignment in assignments:
@@ -200,11 +216,19 @@ def group_view(
                 person_id,
                 None,
                 cells,
-                round(hours, 2),
+                round(hours + forum_hours, 2),
                 scores,
                 [r.completed_at.date() for r in completed if r.module in track_modules],
+                module_hours=round(hours, 2),
+                forum_sessions=len(forums),
+                forum_hours=round(forum_hours, 2),
             )
         )
+    met = {
+        a.session_id
+        for person_id in group.members
+        for a in in_year(attendance.get(person_id, []), today.year)
+    }
     total, due = _planned(group.id, plan_file, today)
     delivered = sum(1 for s in specs if any(row.cells.get(s.id) == "done" for row in learners))
     return GroupView(
@@ -218,6 +242,7 @@ def group_view(
         planned_due=due,
         delivered=delivered,
         year=today.year,
+        forum_sessions=len(met),
     )
 
 
@@ -225,15 +250,19 @@ def csv_text(view: GroupView, lang: str) -> str:
     """What the grid shows, one row per learner (statuses as codes, hours, scores)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
+    year = view.year
     writer.writerow(
-        ["group", "learner", *[s.id for s in view.modules], f"hours_{view.year}", "below_6_hours"]
+        ["group", "learner", *[s.id for s in view.modules]]
+        + [f"module_hours_{year}", f"forum_sessions_{year}", f"forum_hours_{year}"]
+        + [f"hours_{year}", "below_6_hours"]
         + [f"score_{a}" for a in view.assignments]
         + ["reflections_waiting"]
     )
     for row in view.learners:
         writer.writerow(
-            [view.id, row.id, *[row.cells[s.id] for s in view.modules], f"{row.hours_this_year:g}"]
-            + ["yes" if row.below_floor else "no"]
+            [view.id, row.id, *[row.cells[s.id] for s in view.modules]]
+            + [f"{row.module_hours:g}", row.forum_sessions, f"{row.forum_hours:g}"]
+            + [f"{row.hours_this_year:g}", "yes" if row.below_floor else "no"]
             + [
                 ""
                 if a not in row.scores
@@ -248,34 +277,44 @@ def csv_text(view: GroupView, lang: str) -> str:
 # -- the page ------------------------------------------------------------------------------------
 STYLE = """<style>
 .chwkit-dash { max-width: 72rem; }
+.chwkit-dash .widget-html-content { white-space: normal; line-height: 1.4; min-width: 0; }
+.chwkit-dash .summary p { margin: .3rem 0; }
 .chwkit-dash .scroll { overflow-x: auto; -webkit-overflow-scrolling: touch; }
 .chwkit-dash table { border-collapse: collapse; font-size: .9rem; }
 .chwkit-dash th, .chwkit-dash td { border: 1px solid #d9dde1; padding: .25rem .4rem; text-align: center; }
 .chwkit-dash th.learner, .chwkit-dash td.learner { text-align: left; position: sticky; left: 0; background: #fff; }
 .chwkit-dash td.done { background: #d6f0d8; } .chwkit-dash td.in_progress { background: #fff4c2; }
 .chwkit-dash td.needs_help { background: #f8d0cc; font-weight: 700; } .chwkit-dash td.not_started { color: #52606d; }
-.chwkit-dash td.below { background: #f8d0cc; font-weight: 700; }
+.chwkit-dash td.below { background: #f8d0cc; font-weight: 700; } .chwkit-dash td.forum { white-space: nowrap; }
 .chwkit-dash .error { color: #a00000; } .chwkit-dash .summary { margin: .5rem 0; }
 </style>"""
 
 
 def _html_grid(view: GroupView, lang: str) -> str:
+    """The grid: each learner's hours and forums first (what a phone shows without scrolling),
+    then their modules, scores and reflections waiting."""
     e = html.escape
-    head = "".join(
+    head = f"<th>{e(t('dash.col.hours', lang, year=view.year))}</th>"
+    head += f"<th>{e(t('dash.col.forum', lang, year=view.year))}</th>"
+    head += "".join(
         f'<th title="{e(s.title[lang])}">{i}. {e(s.title[lang])}</th>'
         for i, s in enumerate(view.modules, start=1)
     )
-    head += f"<th>{e(t('dash.col.hours', lang, year=view.year))}</th>"
     head += "".join(f"<th>{e(a)}</th>" for a in view.assignments)
     head += f"<th>{e(t('dash.col.waiting', lang))}</th>"
     rows = []
     for row in view.learners:
-        cells = "".join(
+        flag = f" {e(t('dash.below', lang))}" if row.below_floor else ""
+        cells = (
+            f'<td class="{"below" if row.below_floor else ""}" data-learner="{e(row.id)}">'
+            f"{row.hours_this_year:g}{flag}</td>"
+        )
+        forum = f"{row.forum_sessions} · {row.forum_hours:g} h" if row.forum_sessions else "0"
+        cells += f'<td class="forum" data-forum="{e(row.id)}">{e(forum)}</td>'
+        cells += "".join(
             f'<td class="{row.cells[s.id]}">{e(t("dash.status." + row.cells[s.id], lang))}</td>'
             for s in view.modules
         )
-        flag = f" {e(t('dash.below', lang))}" if row.below_floor else ""
-        cells += f'<td class="{"below" if row.below_floor else ""}" data-learner="{e(row.id)}">{row.hours_this_year:g}{flag}</td>'
         for a in view.assignments:
             share = row.scores.get(a, "")
             text = (
@@ -312,6 +351,13 @@ def _summary(view: GroupView, lang: str) -> str:
         ),
         t("dash.summary.below", lang, floor=f"{HOURS_FLOOR:g}", learners=", ".join(below) or "—"),
         t("dash.summary.help", lang, learners=", ".join(help_) or "—"),
+        t(
+            "dash.summary.forum",
+            lang,
+            sessions=view.forum_sessions,
+            came=sum(1 for r in view.learners if r.forum_sessions),
+            learners=len(view.learners),
+        ),
     ]
     return '<div class="summary">' + "".join(f"<p>{e(p)}</p>" for p in parts) + "</div>"
 
@@ -337,7 +383,9 @@ def _plot(view: GroupView, lang: str) -> widgets.Widget:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 2.6), dpi=90)
-    ax.plot([m for m, _ in months], [c for _, c in months], marker="o", color="#0b6e69")
+    ax.plot(range(len(months)), [c for _, c in months], marker="o", color="#0b6e69")
+    step = math.ceil(len(months) / 6)  # at most six month labels: they never overlap
+    ax.set_xticks(range(0, len(months), step), [m for m, _ in months][::step])
     ax.set_title(t("dash.plot.title", lang))
     ax.set_ylabel(t("dash.plot.y", lang))
     ax.set_xlabel(t("dash.plot.x", lang))
@@ -346,8 +394,10 @@ def _plot(view: GroupView, lang: str) -> widgets.Widget:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
     plt.close(fig)
-    image = widgets.Image(value=buffer.getvalue(), format="png")
+    # At its own size (a wide screen would blur it), smaller where the screen is narrower.
+    image = widgets.Image(value=buffer.getvalue(), format="png", width=str(6 * 90))
     image.layout.max_width = "100%"
+    image.layout.height = "auto"
     image.add_class("chwkit-dash-plot")
     return image
 
@@ -365,6 +415,7 @@ class SupervisorDashboard(widgets.VBox):
         store=None,
         results=None,
         plans_dir: Path | None = None,
+        forum_dir: Path | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -372,6 +423,7 @@ class SupervisorDashboard(widgets.VBox):
         self._store = store
         self._results = results
         self._plans_dir = plans_dir
+        self._forum_dir = forum_dir
         self._views: dict[str, GroupView] = {}
         L = self.lang
         self.add_class("chwkit-dash")
@@ -401,11 +453,15 @@ class SupervisorDashboard(widgets.VBox):
 
     # -- sign-in ---------------------------------------------------------------------------------
     def _records(self):
+        """The server's records store: its ``db_url`` (passed to its kernels), or the data
+        directory's SQLite file when the server has none. A database that cannot be opened
+        is an error shown on the page, never a quiet fall back to another file."""
         if self._store is not None:
             return self._store
+        from chwkit.program.client import DB_URL_ENV
         from chwkit.program.store import open_store
 
-        self._store = open_store()
+        self._store = open_store(os.environ.get(DB_URL_ENV) or None)
         return self._store
 
     def _on_signin(self, _=None) -> None:
@@ -461,13 +517,22 @@ class SupervisorDashboard(widgets.VBox):
     def _show(self, group_id: str) -> None:
         group = self._groups[group_id]  # only the supervisor's own groups are ever here
         started = time.monotonic()
-        view = group_view(group, self._records(), results=self._results, plans_dir=self._plans_dir)
+        from chwkit.forum.attendance import by_learner
+
+        view = group_view(
+            group,
+            self._records(),
+            results=self._results,
+            plans_dir=self._plans_dir,
+            attendance=by_learner(self._forum_dir),  # read fresh: ticked since sign-in too
+        )
         self._views[group_id] = view
         L = self.lang
         self.grid.value = (
             f"<h2>{html.escape(view.name)}</h2>"
             + _summary(view, L)
             + _html_grid(view, L)
+            + f"<p><small>{html.escape(t('dash.hours_note', L, floor=f'{HOURS_FLOOR:g}'))}</small></p>"
             + f"<p>{_download_link(view, L)}</p>"
         )
         self.plot_box.children = [_plot(view, L)]

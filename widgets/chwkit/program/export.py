@@ -7,8 +7,11 @@ a Frictionless ``datapackage.json`` (``chwkit.core.tables``, as the forum datase
 - ``practice_attempts``: learner x module x practice question: tries, first try right;
 - ``assessment_results``: learner x assessment, from nbgrader's gradebook (the grader of
   record): score, maximum, whether a reflection still waits for the trainer;
-- ``hours``: learner x year: the stated hours of the modules completed that year, and the
-  time measured on module pages (the Medi-Cal CHW benefit asks for 6 hours a year);
+- ``hours``: learner x year: the stated hours of the modules completed that year, the time
+  measured on module pages, and the forum sessions attended and their hours (the Medi-Cal
+  CHW benefit asks for 6 hours a year);
+- ``forum_attendance``: learner x forum session they were ticked present at in the recorder
+  (from the session notebooks, ``chwkit.forum.attendance``), with the hours it counts for;
 - ``certificates``: code, learner, track, hours, issued, revoked.
 
 Learners appear by their pseudonymous roster id only: no names (not even the name printed on
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from chwkit.core import atomic, tables
 from chwkit.core.tables import DATETIME_FORMAT, Column, ForeignKey, Table
+from chwkit.forum.model import SESSION_TYPES
 from chwkit.learn import spec as module_specs
 from chwkit.program.store import RecordsStore, certificates, modules, practice
 
@@ -86,8 +90,22 @@ HOURS = Table(
         Column("hours_completed", "number", "Stated hours (duration_min) of the modules completed that year", required=True, minimum=0),
         Column("active_hours", "number", "Time measured on module pages opened last that year", required=True, minimum=0),
         Column("modules_completed", "integer", "Modules completed that year", required=True, minimum=0),
+        Column("forum_sessions", "integer", "Forum sessions that year the learner was ticked present at", required=True, minimum=0),
+        Column("forum_hours", "number", "Hours of those forum sessions (each session's hours; 1.5 when it gives none)", required=True, minimum=0),
     ),
     primary_key=("learner", "year"),
+)  # fmt: skip
+FORUM_ATTENDANCE = Table(
+    "forum_attendance",
+    "Forum sessions each learner came to, as the facilitator ticked them in the recorder",
+    (
+        LEARNER,
+        Column("session_id", "string", "The forum session (forum_sessions/<session_id>.ipynb)", required=True),
+        Column("date", "date", "Date of the session", required=True),
+        Column("session_type", "string", "forum, conference or exchange", required=True, enum=SESSION_TYPES),
+        Column("hours", "number", "Hours the session counts for (its hours parameter; 1.5 when it gives none)", required=True, minimum=0),
+    ),
+    primary_key=("learner", "session_id"),
 )  # fmt: skip
 CERTIFICATES = Table(
     "certificates",
@@ -105,7 +123,14 @@ CERTIFICATES = Table(
     ),
     primary_key=("code",),
 )  # fmt: skip
-TABLES = (MODULE_PROGRESS, PRACTICE_ATTEMPTS, ASSESSMENT_RESULTS, HOURS, CERTIFICATES)
+TABLES = (
+    MODULE_PROGRESS,
+    PRACTICE_ATTEMPTS,
+    ASSESSMENT_RESULTS,
+    HOURS,
+    FORUM_ATTENDANCE,
+    CERTIFICATES,
+)
 
 
 @dataclass
@@ -148,12 +173,23 @@ def gradebook_rows() -> list[dict]:
     return rows
 
 
-def collect(store: RecordsStore, results: list[dict] | None = None) -> dict[str, list[dict]]:
-    """The rows of every table (``results``: the gradebook's, read if not given)."""
+def collect(
+    store: RecordsStore, results: list[dict] | None = None, attendance: dict | None = None
+) -> dict[str, list[dict]]:
+    """The rows of every table (``results``: the gradebook's, read if not given;
+    ``attendance``: ``chwkit.forum.attendance.by_learner()``, read if not given)."""
+    from chwkit.forum.attendance import by_learner
+
     durations = {spec.id: spec.duration_min for spec in module_specs.discover()}
     progress = []
     hours: dict[tuple[str, int], dict] = defaultdict(
-        lambda: {"hours_completed": 0.0, "active_hours": 0.0, "modules_completed": 0}
+        lambda: {
+            "hours_completed": 0.0,
+            "active_hours": 0.0,
+            "modules_completed": 0,
+            "forum_sessions": 0,
+            "forum_hours": 0.0,
+        }
     )
     for row in store.rows(modules):
         progress.append(
@@ -175,6 +211,21 @@ def collect(store: RecordsStore, results: list[dict] | None = None) -> dict[str,
             entry = hours[(row["learner"], row["completed_at"].year)]
             entry["hours_completed"] += durations.get(row["module"], 0) / 60
             entry["modules_completed"] += 1
+    forum = []
+    for learner, sessions in (by_learner() if attendance is None else attendance).items():
+        for a in sessions:
+            forum.append(
+                {
+                    "learner": learner,
+                    "session_id": a.session_id,
+                    "date": a.date,
+                    "session_type": a.session_type,
+                    "hours": a.hours,
+                }
+            )
+            entry = hours[(learner, a.date.year)]
+            entry["forum_sessions"] += 1
+            entry["forum_hours"] += a.hours
     attempts = [{k: row[k] for k in PRACTICE_ATTEMPTS.names} for row in store.rows(practice)]
     issued = [
         {
@@ -192,6 +243,8 @@ def collect(store: RecordsStore, results: list[dict] | None = None) -> dict[str,
             "hours_completed": round(v["hours_completed"], 2),
             "active_hours": round(v["active_hours"], 2),
             "modules_completed": v["modules_completed"],
+            "forum_sessions": v["forum_sessions"],
+            "forum_hours": round(v["forum_hours"], 2),
         }
         for (learner, year), v in sorted(hours.items())
     ]
@@ -206,6 +259,7 @@ def collect(store: RecordsStore, results: list[dict] | None = None) -> dict[str,
             gradebook_rows() if results is None else results, "learner", "assessment"
         ),
         "hours": hour_rows,
+        "forum_attendance": ordered(forum, "learner", "date", "session_id"),
         "certificates": ordered(issued, "issued_at", "code"),
     }
 
@@ -239,10 +293,10 @@ def datapackage() -> dict:
     return tables.datapackage(
         "chwkit-records",
         "Learner records",
-        "Module progress, practice tries, self-assessment results, training hours and "
-        "certificates of the program's learners, by pseudonymous roster id only (no names, "
-        "no answers). Scores come from nbgrader's gradebook. Each table is also in Parquet "
-        "(same name, .parquet).",
+        "Module progress, practice tries, self-assessment results, training hours, forum "
+        "attendance and certificates of the program's learners, by pseudonymous roster id "
+        "only (no names, no answers). Scores come from nbgrader's gradebook. Each table is "
+        "also in Parquet (same name, .parquet).",
         list(TABLES),
     )
 

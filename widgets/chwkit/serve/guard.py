@@ -41,8 +41,13 @@ from chwkit.serve.pages import error_key, render_error
 
 LEARNER_PREFIXES = ("notebooks/", "forum_sessions/")
 # Pages outside the module and forum folders that learners open (the rest of notebooks/ is
-# for analysts in JupyterLab).
-LEARNER_PAGES = {("notebooks", "index.ipynb"), ("notebooks", "assessment.ipynb")}
+# for analysts in JupyterLab). The supervisor's dashboard asks for a supervisor's code in its
+# kernel and shows nothing before it (chwkit.program.dashboard).
+LEARNER_PAGES = {
+    ("notebooks", "index.ipynb"),
+    ("notebooks", "assessment.ipynb"),
+    ("notebooks", "dashboard.ipynb"),
+}
 # Folders of the project no learner request may read: the nbgrader course (sources, items).
 FORBIDDEN_FOLDERS = ("assessments", ".chwkit")
 YEAR_S = 365 * 24 * 3600

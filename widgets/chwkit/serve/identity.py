@@ -62,6 +62,9 @@ WARM_AFTER_S = 8.0
 # Pages a learner must be signed in for under --require-sign-in (forum pages have their own
 # facilitator sign-in).
 SIGN_IN_PAGES = ("notebooks/",)
+# Pages under those with a sign-in of their own: the supervisor's dashboard asks for a
+# supervisor's code, which the learners' sign-in refuses.
+OWN_SIGN_IN_PAGES = ("notebooks/dashboard.ipynb",)
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,10 @@ def settings(kit, ip: str, port: int, base_url: str) -> dict:
 
     host = "[::1]" if ip == "::1" else "127.0.0.1"
     os.environ[client.URL_ENV] = f"http://{host}:{port}" + url_path_join(base_url, "chwkit/api/")
+    if kit.db_url:  # the dashboard's kernel opens the store the server opens
+        os.environ[client.DB_URL_ENV] = kit.db_url
+    else:
+        os.environ.pop(client.DB_URL_ENV, None)
     grader = InstantGrader()
     if course.available():  # learners can submit: have the graders ready once the server runs
         IOLoop.current().call_later(WARM_AFTER_S, grader.warm)
@@ -334,8 +341,10 @@ class SignedInVoilaHandler(GuardedVoilaHandler):
             self.request.headers.pop(name, None)
         visitor = current_visitor(self)
         if visitor is None:
-            if self.settings.get("chwkit_require_sign_in") and (path or "").startswith(
-                SIGN_IN_PAGES
+            if (
+                self.settings.get("chwkit_require_sign_in")
+                and (path or "").startswith(SIGN_IN_PAGES)
+                and path not in OWN_SIGN_IN_PAGES
             ):
                 return self.redirect(
                     sign_in_url(self, self.request.uri, request_lang(self)) + "&required=1"

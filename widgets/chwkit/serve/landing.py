@@ -126,6 +126,7 @@ def _entry(spec, lang: str, prefix: str) -> LandingEntry:
 LANDING_SECTIONS = (
     ("chwkit.assess", "landing.assessments"),
     ("chwkit.forum", "landing.forums"),
+    ("chwkit.program.landing", "landing.trainers"),
 )
 
 

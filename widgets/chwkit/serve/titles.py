@@ -37,6 +37,8 @@ def page_titles(notebook_path: str) -> Titles:
 
             spec = ModuleSpec.load(paths.modules_dir() / parts[2])
             titles.update(_suffixed({lang: spec.title[lang] for lang in LANGS}))
+        elif parts == ("notebooks", "dashboard.ipynb"):
+            titles.update(_suffixed(_in_every_language("dash.title")))
         elif parts == ("notebooks", "assessment.ipynb"):
             titles.update(_suffixed(_in_every_language("landing.assessments")))
             titles["byQuery"] = {"a": assessment_titles()}
