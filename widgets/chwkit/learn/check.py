@@ -176,10 +176,9 @@ def cmd_check(_args: argparse.Namespace) -> int:
     problems, warnings, modules, tracks = run()
     for line in problems + warnings:
         print(line)
-    print(
-        f"{modules} modules and {tracks} tracks checked: {len(problems)} problems, "
-        f"{len(warnings)} warnings"
-    )
+    summary = f"{modules} modules and {tracks} tracks checked: {len(problems)} problems"
+    # Say "warning" only when there is one: scripts look for the word.
+    print(summary + (f", {len(warnings)} to review (warnings)" if warnings else ", all current"))
     return 1 if problems else 0
 
 
