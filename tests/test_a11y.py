@@ -88,10 +88,10 @@ def test_assessment_page_has_no_accessibility_violation_before_and_after_sign_in
 def test_forum_page_has_no_accessibility_violation(new_page, demo, lang):
     page = new_page(viewport=PHONE)
     page.goto(demo.server.url + forum_path(demo, lang))
-    page.locator(".chwkit-forum-code input").wait_for(timeout=TIMEOUT)
+    page.locator(".chwkit-code input").wait_for(timeout=TIMEOUT)
     settled(page)
     assert axe_violations(page) == []
-    page.locator(".chwkit-forum-code input").fill(demo.codes["demo-facilitator"])
+    page.locator(".chwkit-code input").fill(demo.codes["demo-facilitator"])
     page.get_by_role("button", name=SIGN_IN[lang]).click()
     page.locator(".chwkit-forum-text-input textarea").wait_for(timeout=TIMEOUT)
     assert axe_violations(page) == []

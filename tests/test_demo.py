@@ -58,7 +58,7 @@ def test_a_demo_learner_and_the_demo_facilitator_sign_in(new_page, demo):
     page.get_by_role("button", name="Entrar").click()
     page.get_by_text("demo-learner-1").first.wait_for(timeout=TIMEOUT)
     page.goto(demo.server.url + f"voila/render/forum_sessions/{demo.session}?lang=es")
-    page.locator(".chwkit-forum-code input").fill(demo.codes["demo-facilitator"])
+    page.locator(".chwkit-code input").fill(demo.codes["demo-facilitator"])
     page.get_by_role("button", name="Entrar").click()
     page.get_by_text("Registrando como demo-facilitator").wait_for(timeout=TIMEOUT)
 

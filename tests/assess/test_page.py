@@ -54,14 +54,21 @@ def test_wrong_code_then_sign_in_answer_and_submit(course_home):
     assert page.items[0].input.options[1][0].startswith("A frontline health worker")
 
 
-def test_too_many_wrong_codes_are_slowed_down(course_home):
+def test_too_many_wrong_tries_lock_the_code_and_a_reload_does_not_reset_them(course_home):
+    from chwkit.core.signin import MAX_TRIES
+
+    code = roster.add("w002")
+    wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
+    for _ in range(MAX_TRIES):
+        page = AssessmentPage()  # a new page each time, as after a reload
+        page.ready(f"a={ASSIGNMENT}&lang=en")
+        assert not page.sign_in(wrong)
     page = AssessmentPage()
     page.ready(f"a={ASSIGNMENT}&lang=en")
-    for _ in range(5):
-        page.sign_in("AAAA-BBBB-CCCC")
-    code = roster.add("w002")
     assert not page.sign_in(code)
-    assert "Too many tries" in page.sign_in_message.value
+    assert "Too many tries" in page.sign_in_message.value and page.person is None
+    other = roster.add("w009")  # another learner's code is not locked by these tries
+    assert page.sign_in(other) and page.person.id == "w009"
 
 
 @pytest.mark.parametrize("lang", ["es", "en"])

@@ -38,18 +38,23 @@ def test_wrong_or_learner_codes_do_not_sign_in(session_file, facilitator_code):
         r.code.value = code
         r._on_signin()
         assert r.person == ""
-        assert "no es válido" in r.signin_message.value
+        assert "no es válido" in r.signin_message.value, code
     assert r.main.layout.display == "none"
 
 
-def test_repeated_failures_lock_sign_in_for_a_while(session_file, facilitator_code, monkeypatch):
-    r = Recorder(session_file)
-    for _ in range(recorder_mod.MAX_FAILED_SIGNINS):
-        r.code.value = "XXXX-XXXX-XXXX"
+def test_repeated_failures_lock_the_code_even_after_a_reload(session_file, facilitator_code):
+    from chwkit.core.signin import MAX_TRIES
+
+    wrong = facilitator_code[:-1] + ("A" if facilitator_code[-1] != "A" else "B")
+    for _ in range(MAX_TRIES):
+        r = Recorder(session_file)  # a new page each time, as after a reload
+        r.code.value = wrong
         r._on_signin()
+    r = Recorder(session_file)
     r.code.value = facilitator_code
     r._on_signin()
-    assert r.person == "" and "Espere" in r.signin_message.value
+    assert r.person == "" and "Espere 15 minutos" in r.signin_message.value
+    assert "role='alert'" in r.signin_message.value
 
 
 def test_saving_before_sign_in_is_refused(session_file):

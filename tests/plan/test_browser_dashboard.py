@@ -126,7 +126,7 @@ def site(tmp_path_factory):
 
 
 def sign_in_on_dashboard(page, code: str) -> None:
-    page.get_by_placeholder("Código de acceso").fill(code)
+    page.locator(".chwkit-code input").fill(code)
     page.locator(".chwkit-dash").get_by_role("button", name="Entrar").click()
 
 
@@ -140,7 +140,7 @@ def test_the_supervisor_ticks_the_forum_then_reads_and_downloads_the_dashboard(
 
     # The forum: tick who came (a02 only) from the group's checklist.
     page.goto(url + f"voila/render/forum_sessions/{site.forum.name}?lang=es")
-    page.locator(".chwkit-forum-code input").fill(site.codes["sup-norte"])
+    page.locator(".chwkit-code input").fill(site.codes["sup-norte"])
     page.get_by_role("button", name="Entrar").click()
     checklist = page.locator(".chwkit-forum-present")
     checklist.get_by_text("Integrantes del grupo Grupo Norte (2)").wait_for(timeout=TIMEOUT)
@@ -157,7 +157,7 @@ def test_the_supervisor_ticks_the_forum_then_reads_and_downloads_the_dashboard(
     page.goto(url + "?lang=es")
     section = page.get_by_role("region", name="Supervisión y coordinación")
     section.get_by_role("link", name="Tablero de supervisión").click()
-    page.get_by_placeholder("Código de acceso").wait_for(timeout=TIMEOUT)
+    page.locator(".chwkit-code input").wait_for(timeout=TIMEOUT)
     assert "/chwkit/sign-in" not in page.url
     sign_in_on_dashboard(page, site.codes["sup-norte"])
     grid = page.locator("table.chwkit-dash-grid")
@@ -208,7 +208,9 @@ def test_a_learners_code_cannot_open_the_dashboard(site, new_page):
     page = new_page(viewport=PHONE)
     page.goto(site.server.url + DASHBOARD + "?lang=es")
     sign_in_on_dashboard(page, site.codes["a01"])
-    page.get_by_text("Ese código no abre el tablero.").wait_for(timeout=TIMEOUT)
+    page.get_by_text("Ese código no es válido para facilitación o supervisión.").wait_for(
+        timeout=TIMEOUT
+    )
     assert page.locator("table.chwkit-dash-grid").count() == 0
     assert page.locator(".chwkit-dash-csv").count() == 0
     assert "a02" not in page.inner_text("body")

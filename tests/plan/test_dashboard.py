@@ -17,6 +17,7 @@ import types
 import pytest
 
 from chwkit.assess import roster
+from chwkit.core import signin
 from chwkit.program import dashboard, progress
 from chwkit.program.store import RecordsStore
 
@@ -98,7 +99,7 @@ def test_a_learners_code_opens_nothing(setup):
     board = page(setup)
     sign_in(board, setup["codes"]["p1"])
     assert board.person == "" and board.main.layout.display == "none"
-    assert "does not open the dashboard" in board.message.value
+    assert "not valid for a facilitator" in board.message.value
     assert board.grid.value == "" and board.code.value == "", "the code is not kept"
 
 
@@ -162,7 +163,7 @@ def test_the_csv_link_holds_what_the_grid_shows(setup):
 def test_failed_tries_are_counted_in_the_store_so_a_reload_cannot_reset_them(setup):
     code = setup["codes"]["f1"]
     wrong = code[:-1] + ("A" if code[-1] != "A" else "B")
-    for _ in range(dashboard.MAX_TRIES):
+    for _ in range(signin.MAX_TRIES):
         sign_in(page(setup), wrong)  # a new page each time, as after a reload
     board = page(setup)
     sign_in(board, code)  # even the right code waits for the window to pass
@@ -264,7 +265,7 @@ def test_an_unreachable_database_is_an_error_never_another_file(setup, tmp_path,
     default.unlink(missing_ok=True)
     board = dashboard.SupervisorDashboard(lang="es", results=setup["results"])
     sign_in(board, setup["codes"]["f1"])
-    assert board.person == "" and "no está disponible" in board.message.value
+    assert board.person == "" and "No se pudo revisar el código" in board.message.value
     assert not default.exists(), "no SQLite file of its own beside the server's database"
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import threading
-import time
 
 import ipywidgets as widgets
 from traitlets import link, observe
@@ -38,15 +37,15 @@ from chwkit.assess.submit import (
 )
 from chwkit.core import request
 from chwkit.core.i18n import DEFAULT_LANG, t
+from chwkit.core.inputs import make_input, read_input, relabel_input, write_input
 from chwkit.core.lang import Lang
 from chwkit.core.log import kernel_log
 from chwkit.core.request import wait_for_request
+from chwkit.core.signin import SignInBox, Verdict
 from chwkit.core.times import message_html
 from chwkit.learn.practice import LanguageSwitch
 from chwkit.program.client import RecordsClient
 
-MAX_TRIES = 5
-TRY_WINDOW_S = 60.0
 # The kit's landing page (the list of modules and assessments), from
 # ``<server>/voila/render/notebooks/assessment.ipynb``.
 LANDING_HREF = "../../../"
@@ -79,7 +78,8 @@ class ItemInput(widgets.VBox):
         self.number = number
         self.prompt = widgets.HTML()
         self.instructions = widgets.HTML()
-        self.input = self._make_input()
+        # the kit's one input of its kind (chwkit.core.inputs), as on practice questions
+        self.input = make_input(item.kind, len(item.options))
         # What is wrong with this answer (a number that is not a number), said beside it.
         self.error = widgets.HTML()
         self.error.add_class("chwkit-item-error")
@@ -104,21 +104,6 @@ class ItemInput(widgets.VBox):
         if hasattr(self, "input"):
             self._relabel()
 
-    def _make_input(self) -> widgets.Widget:
-        kind = self.item.kind
-        if kind == "single":
-            return widgets.RadioButtons(options=[], value=None, layout={"width": "auto"})
-        if kind == "multiple":
-            return widgets.VBox(
-                [
-                    widgets.Checkbox(value=False, indent=False, layout={"width": "auto"})
-                    for _ in self.item.options
-                ]
-            )
-        if kind == "reflection":
-            return widgets.Textarea(layout={"width": "min(100%, 40em)", "height": "8em"})
-        return widgets.Text(layout={"width": "min(100%, 28em)"})
-
     def _relabel(self) -> None:
         lang, item = self.lang, self.item
         heading = t("assess.question_n", lang, n=self.number, points=item.points)
@@ -134,15 +119,7 @@ class ItemInput(widgets.VBox):
             "reflection": ("assess.type_reflection", MAX_REFLECTION_CHARS),
         }[item.kind]
         self.instructions.value = f"<small>{html.escape(t(key, lang, limit=limit))}</small>"
-        if item.kind == "single":
-            value = self.input.value
-            self.input.options = [(o[lang], i) for i, o in enumerate(item.options)]
-            self.input.value = value
-        elif item.kind == "multiple":
-            for box, option in zip(self.input.children, item.options, strict=True):
-                box.description = option[lang]
-        else:
-            self.input.placeholder = t("assess.placeholder", lang)
+        relabel_input(self.input, item.kind, item.options, lang, t("assess.placeholder", lang))
         self.show_error(*(self._error or (None, {})))
         if self.share is not None:
             self.share.description = t("assess.share_reflection", lang)
@@ -162,24 +139,17 @@ class ItemInput(widgets.VBox):
 
     def value(self) -> object:
         """The raw widget value (validated later by the submission writer)."""
-        if self.item.kind == "multiple":
-            return [i for i, box in enumerate(self.input.children) if box.value is True]
+        value = read_input(self.input, self.item.kind)
         if self.share is not None and not self.share.value:
-            text = self.input.value
-            return PRIVATE_REFLECTION if isinstance(text, str) and text.strip() else None
-        return self.input.value
+            return PRIVATE_REFLECTION if value.strip() else None
+        return value
 
     def set_value(self, value: object) -> None:
         if self.share is not None:
             self.share.value = value not in (None, "", PRIVATE_REFLECTION)
             if value == PRIVATE_REFLECTION:
                 return  # its words were never sent: the box stays as the learner left it
-        if self.item.kind == "multiple":
-            chosen = set(value or ())
-            for i, box in enumerate(self.input.children):
-                box.value = i in chosen
-        else:
-            self.input.value = value
+        write_input(self.input, self.item.kind, value)
 
     def clear(self) -> None:
         self.set_value(None if self.item.kind in ("single", "multiple") else "")
@@ -196,7 +166,6 @@ class AssessmentPage(widgets.VBox):
         self.spec: Assessment | None = None
         self.person: roster.Person | None = None
         self._code: str | None = None
-        self._tries: list[float] = []
         # Who the learner is, when the server signed them in (chwkit.serve.identity), and how
         # to have a submission graded at once: ``grader(assignment, student) -> graded``.
         self.records = RecordsClient(None, None)
@@ -206,22 +175,12 @@ class AssessmentPage(widgets.VBox):
         self.header = widgets.HTML()
         self.back = widgets.HTML()
         self.back.add_class("chwkit-back")
-        self.code = widgets.Password(layout={"width": "min(100%, 16em)"})
-        self.code.add_class("chwkit-code")
-        self.sign_in_button = widgets.Button(button_style="primary")
-        self.sign_in_button.add_class("chwkit-sign-in")
-        self.sign_in_message = widgets.HTML()
-        self.sign_in_once = widgets.HTML()
-        self.sign_in_box = widgets.VBox(
-            [
-                widgets.HTML(),
-                self.code,
-                self.sign_in_button,
-                self.sign_in_message,
-                self.sign_in_once,
-            ]
-        )
-        self.sign_in_box.add_class("chwkit-sign-in-box")
+        # The kit's one code box (chwkit.core.signin): tries are counted in the records
+        # store, so a reload does not reset them. Shown only where the server has not
+        # signed the learner in already.
+        self.sign_in_box = SignInBox("learner", self._on_person, lang)
+        self.code = self.sign_in_box.code
+        self.sign_in_message = self.sign_in_box.message
         self.who = widgets.HTML()
         self.sign_out_button = widgets.Button()
         self.sign_out_button.add_class("chwkit-sign-out")
@@ -260,7 +219,7 @@ class AssessmentPage(widgets.VBox):
         )
         self.add_class("chwkit-assessment")
         link((self, "lang"), (self.switch, "value"))
-        self.sign_in_button.on_click(lambda _b: self.sign_in(self.code.value))
+        link((self, "lang"), (self.sign_in_box, "lang"))
         self.submit_button.on_click(lambda _b: self.submit())
         self.confirm_send.on_click(lambda _b: self.submit(confirmed=True))
         self.confirm_back.on_click(lambda _b: self._hide_confirmation())
@@ -319,13 +278,12 @@ class AssessmentPage(widgets.VBox):
 
     def _relabel(self) -> None:
         lang = self.lang
-        self.sign_in_button.description = t("assess.sign_in", lang)
         self.confirm_send.description = t("records.confirm_send", lang)
         self.confirm_back.description = t("records.confirm_back", lang)
-        self.sign_in_once.value = ""
+        self.sign_in_box.extra.value = ""
         if self.records.sign_in_url:
             href = html.escape(self.records.sign_in_url, quote=True)
-            self.sign_in_once.value = (
+            self.sign_in_box.extra.value = (
                 f"<p><a class='chwkit-sign-in-once' href='{href}'>"
                 f"{html.escape(t('records.assess_sign_in', lang))}</a></p>"
             )
@@ -335,11 +293,6 @@ class AssessmentPage(widgets.VBox):
             f"<a href='{href}' hreflang='{lang}'>← {html.escape(t('assess.back', lang))}</a>"
         )
         self.submit_button.description = t("assess.submit", lang)
-        self.code.placeholder = "ABCD-EFGH-JKMN"
-        self.sign_in_box.children[0].value = (
-            f"<label><strong>{html.escape(t('assess.code_label', lang))}</strong></label>"
-            + _p(t("assess.code_help", lang))
-        )
         if self.spec is not None:
             self.header.value = f"<h1>{html.escape(self.spec.title[lang])}</h1>" + _p(
                 self.spec.intro[lang], "chwkit-intro"
@@ -354,24 +307,18 @@ class AssessmentPage(widgets.VBox):
 
     # -- signing in -----------------------------------------------------------------------
     def sign_in(self, code: object) -> bool:
-        now = time.monotonic()
-        self._tries = [moment for moment in self._tries if now - moment < TRY_WINDOW_S]
-        if len(self._tries) >= MAX_TRIES:
-            self.sign_in_message.value = _p(t("assess.too_many_tries", self.lang), "chwkit-error")
+        """Sign in with an access code typed on this page (the kit's one sign-in rule)."""
+        if self.spec is None:
             return False
-        person = roster.verify_code(code if isinstance(code, str) else "", role="learner")
-        self.code.value = ""
-        if person is None or self.spec is None:
-            self._tries.append(now)
-            self.sign_in_message.value = _p(t("assess.wrong_code", self.lang), "chwkit-error")
-            return False
-        self._enter(person, code=str(code))
-        return True
+        return self.sign_in_box.sign_in(code)
+
+    def _on_person(self, person: roster.Person, code: str) -> None:
+        self._enter(person, code=code)
 
     def _enter(self, person: roster.Person, code: str | None) -> None:
         """Show the form to ``person``, their last submitted answers filled in."""
         self.person, self._code = person, code
-        self.sign_in_message.value = ""
+        self.sign_in_box.reset()
         self.sign_in_box.layout.display = "none"
         self.form.layout.display = None
         previous = last_answers(person.id, self.assignment) if self.assignment else {}
@@ -395,7 +342,7 @@ class AssessmentPage(widgets.VBox):
         for widget in self.items:
             widget.clear()
         self.who.value = self.feedback.value = self.message.value = ""
-        self.sign_in_message.value = ""
+        self.sign_in_box.reset()
         self.form.layout.display = "none"
         self.confirm_box.layout.display = "none"
         self.sign_in_box.layout.display = None if self.spec is not None else "none"
@@ -447,7 +394,7 @@ class AssessmentPage(widgets.VBox):
                 self.person, self._code = None, None
                 self.form.layout.display = "none"
                 self.sign_in_box.layout.display = None
-                self.sign_in_message.value = _p(t(exc.key, self.lang), "chwkit-error")
+                self.sign_in_box.show(Verdict(None, "signin.wrong_code"))
                 return False
             self._show_message(exc.key, "chwkit-error", {"n": number})
             return False

@@ -13,8 +13,6 @@ Everything shown is escaped: widget values are untrusted.
 from __future__ import annotations
 
 import html
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -27,6 +25,7 @@ from chwkit.core import request as preheat
 from chwkit.core.i18n import t
 from chwkit.core.lang import Lang
 from chwkit.core.log import kernel_log
+from chwkit.core.signin import SignInBox
 from chwkit.forum.codebook import Codebook, codebook
 from chwkit.forum.model import (
     CONSENTS,
@@ -51,9 +50,6 @@ from chwkit.forum.session import (
     withdraw_contribution,
 )
 
-Verifier = Callable[..., object]
-MAX_FAILED_SIGNINS = 5
-LOCKOUT_S = 30.0
 PREVIEW_CHARS = 400
 # In Voila the live list replaces the static minutes rendered from the file.
 PAGE_STYLE = (
@@ -66,12 +62,6 @@ PAGE_STYLE = (
     ".chwkit-forum-item-text{white-space:pre-line}"
     ".chwkit-forum-withdrawn{color:#555}</style>"
 )
-
-
-def default_verifier(code: str, role: str | None = None):
-    from chwkit.assess.roster import verify_code
-
-    return verify_code(code, role=role)
 
 
 log = kernel_log(__name__)
@@ -113,16 +103,14 @@ class Recorder(widgets.VBox):
         self,
         path: Path,
         lang: str | None = None,
-        verifier: Verifier | None = None,
+        store=None,
         book: Codebook | None = None,
     ):
         self.path = Path(path)
         self.book = book or codebook()
-        self.verifier = verifier or default_verifier
+        self.store = store  # the records store (failed sign-ins); None: the process's own
         self.session = read_session(self.path)
         self.editing: Contribution | None = None
-        self._failed = 0
-        self._locked_until = 0.0
         self._flags: list[Flag] = []
         self._contribs: dict[str, Contribution] = {}
         super().__init__()
@@ -160,23 +148,14 @@ class Recorder(widgets.VBox):
             + "</p>"
         )
         # sign-in
-        self.code = widgets.Password(placeholder=t("forum.signin.placeholder", L))
-        self.code.add_class("chwkit-forum-code")
-        self.signin_button = widgets.Button(
-            description=t("forum.signin.button", L), button_style="primary"
+        # the kit's one code box (chwkit.core.signin): tries counted in the records store
+        self.signin_box = SignInBox(
+            "facilitator", lambda person, _code: self.sign_in(person.id), L, self.store
         )
-        self.signin_button.add_class("chwkit-forum-signin")
-        self.signin_button.on_click(self._on_signin)
-        self.signin_message = widgets.HTML()
-        self.signin_box = widgets.VBox(
-            [
-                _label(t("forum.signin.label", L)),
-                widgets.HTML(f"<p>{html.escape(t('forum.signin.help', L))}</p>"),
-                widgets.HBox([self.code, self.signin_button]),
-                self.signin_message,
-            ]
-        )
-        self.signin_box.add_class("chwkit-forum-signin-box")
+        self.signin_box.extra.value = f"<p>{html.escape(t('forum.signin.help', L))}</p>"
+        self.code = self.signin_box.code
+        self.signin_button = self.signin_box.button
+        self.signin_message = self.signin_box.message
         self.whoami = widgets.HTML()
 
         # attendance
@@ -316,31 +295,12 @@ class Recorder(widgets.VBox):
 
     # -- sign-in --------------------------------------------------------------------------------
     def _on_signin(self, _=None) -> None:
-        L = self.lang
-        now = time.monotonic()
-        if now < self._locked_until:
-            wait = int(self._locked_until - now) + 1
-            self.signin_message.value = _msg(t("forum.signin.locked", L, seconds=wait), "error")
-            return
-        try:
-            person = self.verifier(self.code.value, role="facilitator")
-        except Exception:  # a broken roster must not show a traceback in the page
-            self.signin_message.value = _msg(t("forum.signin.unavailable", L), "error")
-            return
-        self.code.value = ""
-        if person is None:
-            self._failed += 1
-            if self._failed >= MAX_FAILED_SIGNINS:
-                self._failed = 0
-                self._locked_until = now + LOCKOUT_S
-            self.signin_message.value = _msg(t("forum.signin.bad", L), "error")
-            return
-        self.sign_in(person.id)
+        self.signin_box.sign_in(self.code.value)
 
     def sign_in(self, person_id: str) -> None:
         """Open the form for ``person_id`` (already verified) and read the list fresh."""
         self.person = person_id
-        self.signin_message.value = ""
+        self.signin_box.reset()
         self.signin_box.layout.display = "none"
         self.main.layout.display = None
         self.whoami.value = _msg(t("forum.signin.ok", self.lang, person=person_id))

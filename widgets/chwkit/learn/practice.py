@@ -13,33 +13,19 @@ import ipywidgets as widgets
 from traitlets import Bool, Int, observe
 
 from chwkit.core.i18n import DEFAULT_LANG, LANGS, t
+from chwkit.core.inputs import (
+    make_input,
+    read_input,
+    relabel_input,
+    shared,
+    shared_style,
+    write_input,
+)
 from chwkit.core.lang import Lang
 from chwkit.core.text import fold, matches
 from chwkit.learn.spec import QuestionSpec
 
 MAX_ANSWER_CHARS = 200
-
-
-_shared: dict[tuple, widgets.Widget] = {}
-
-
-def shared(kind: type[widgets.Widget], **traits) -> widgets.Widget:
-    """One Layout or Style model for all the widgets a page draws alike.
-
-    ipywidgets gives every widget Layout and Style models of its own: 82 of a module page's
-    126 models, each sent to the browser and built there before the page is ready. The kit
-    never changes a layout or style once made, so alike widgets share one.
-    """
-    key = (kind, tuple(sorted(traits.items())))
-    model = _shared.get(key)
-    if model is None or model.comm is None:  # none yet, or closed
-        model = _shared[key] = kind(**traits)
-    return model
-
-
-def shared_style(widget: type[widgets.DOMWidget]) -> widgets.Widget:
-    """The shared Style model of a kind of widget (not every Style class is exported)."""
-    return shared(widget.class_traits()["style"].klass)
 
 
 def _html() -> widgets.HTML:
@@ -82,17 +68,27 @@ class Question(widgets.VBox):
         if hasattr(self, "input"):
             self._relabel()
 
-    # -- subclasses fill these in ------------------------------------------------------------
+    # The input is the kit's one input of its kind (chwkit.core.inputs), as on graded items.
     def _make_input(self) -> widgets.Widget:
-        raise NotImplementedError
+        return make_input(self.spec.kind, len(self.spec.options))
 
     def _relabel_input(self) -> None:
-        raise NotImplementedError
-
-    def _instructions_key(self) -> str:
-        raise NotImplementedError
+        relabel_input(
+            self.input,
+            self.spec.kind,
+            self.spec.options,
+            self.lang,
+            t("quiz.placeholder", self.lang),
+        )
 
     def answer_value(self) -> object:
+        return read_input(self.input, self.spec.kind)
+
+    def _set_value(self, value: object) -> None:
+        write_input(self.input, self.spec.kind, value)
+
+    # -- subclasses fill these in ------------------------------------------------------------
+    def _instructions_key(self) -> str:
         raise NotImplementedError
 
     def is_empty(self, value: object) -> bool:
@@ -161,29 +157,10 @@ class Question(widgets.VBox):
         self._set_value(value)
         self._on_check()
 
-    def _set_value(self, value: object) -> None:
-        raise NotImplementedError
-
 
 class SingleChoiceQuestion(Question):
-    def _make_input(self):
-        return widgets.RadioButtons(
-            options=[],
-            value=None,
-            layout=shared(widgets.Layout, width="auto"),
-            style=shared_style(widgets.RadioButtons),
-        )
-
-    def _relabel_input(self):
-        value = self.input.value
-        self.input.options = [(o[self.lang], i) for i, o in enumerate(self.spec.options)]
-        self.input.value = value
-
     def _instructions_key(self):
         return "quiz.choose_one"
-
-    def answer_value(self):
-        return self.input.value
 
     def is_empty(self, value):
         return value is None
@@ -191,69 +168,24 @@ class SingleChoiceQuestion(Question):
     def is_correct(self, value):
         return isinstance(value, int) and (value,) == self.spec.answer
 
-    def _set_value(self, value):
-        self.input.value = value
-
 
 class MultipleChoiceQuestion(Question):
-    def _make_input(self):
-        boxes = [
-            widgets.Checkbox(
-                value=False,
-                indent=False,
-                layout=shared(widgets.Layout, width="auto"),
-                style=shared_style(widgets.Checkbox),
-            )
-            for _ in self.spec.options
-        ]
-        return widgets.VBox(boxes, layout=shared(widgets.Layout))
-
-    def _relabel_input(self):
-        for box, option in zip(self.input.children, self.spec.options, strict=True):
-            box.description = option[self.lang]
-
     def _instructions_key(self):
         return "quiz.choose_many"
-
-    def answer_value(self):
-        return tuple(i for i, box in enumerate(self.input.children) if box.value is True)
 
     def is_correct(self, value):
         return tuple(sorted(value)) == self.spec.answer
 
-    def _set_value(self, value):
-        chosen = set(value)
-        for i, box in enumerate(self.input.children):
-            box.value = i in chosen
-
 
 class ShortAnswerQuestion(Question):
-    def _make_input(self):
-        return widgets.Text(
-            value="",
-            continuous_update=False,
-            layout=shared(widgets.Layout, width="min(100%, 28em)"),
-            style=shared_style(widgets.Text),
-        )
-
-    def _relabel_input(self):
-        self.input.placeholder = t("quiz.placeholder", self.lang)
-
     def _instructions_key(self):
         return "quiz.type_answer"
-
-    def answer_value(self):
-        value = self.input.value
-        return value if isinstance(value, str) else ""
 
     def is_empty(self, value):
         return not fold(value)
 
     def is_correct(self, value):
         return matches(value, [a for answers in self.spec.accept.values() for a in answers])
-
-    def _set_value(self, value):
-        self.input.value = value
 
 
 _KINDS = {

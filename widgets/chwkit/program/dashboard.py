@@ -33,7 +33,6 @@ import datetime as dt
 import html
 import io
 import math
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,13 +45,12 @@ from chwkit.core import paths
 from chwkit.core.i18n import t
 from chwkit.core.lang import Lang
 from chwkit.core.log import kernel_log
+from chwkit.core.signin import SignInBox, records_store
 from chwkit.learn.spec import ModuleSpec
 from chwkit.learn.tracks import TrackSpec, tracks_dir
 
 HOURS_FLOOR = 6.0  # Medi-Cal's CHW benefit: at least 6 hours of continuing training a year
 NEEDS_HELP_WRONG = 2
-MAX_TRIES = 5
-TRY_WINDOW_S = 15 * 60
 STATUSES = ("not_started", "in_progress", "needs_help", "done")
 
 log = kernel_log(__name__)
@@ -427,20 +425,18 @@ class SupervisorDashboard(widgets.VBox):
         self._views: dict[str, GroupView] = {}
         L = self.lang
         self.add_class("chwkit-dash")
-        self.code = widgets.Password(placeholder=t("dash.signin.placeholder", L))
-        self.signin_button = widgets.Button(
-            description=t("dash.signin.button", L), button_style="primary"
+        # the kit's one code box (chwkit.core.signin): tries counted in the records store
+        self.signin = SignInBox(
+            "facilitator", lambda person, _code: self.sign_in(person.id), L, store
         )
-        self.signin_button.add_class("chwkit-dash-signin")
-        self.signin_button.on_click(self._on_signin)
-        self.message = widgets.HTML()
+        self.code, self.signin_button = self.signin.code, self.signin.button
+        self.message = self.signin.message
         self.signin_box = widgets.VBox(
             [
                 widgets.HTML(
                     f"<h2>{html.escape(t('dash.title', L))}</h2><p>{html.escape(t('dash.signin.help', L))}</p>"
                 ),
-                widgets.HBox([self.code, self.signin_button]),
-                self.message,
+                self.signin,
             ]
         )
         self.picker = widgets.Dropdown(description=t("dash.group", L), options=[])
@@ -453,44 +449,12 @@ class SupervisorDashboard(widgets.VBox):
 
     # -- sign-in ---------------------------------------------------------------------------------
     def _records(self):
-        """The server's records store: its ``db_url`` (passed to its kernels), or the data
-        directory's SQLite file when the server has none. A database that cannot be opened
-        is an error shown on the page, never a quiet fall back to another file."""
-        if self._store is not None:
-            return self._store
-        from chwkit.program.client import DB_URL_ENV
-        from chwkit.program.store import open_store
-
-        self._store = open_store(os.environ.get(DB_URL_ENV) or None)
+        """The server's records store (``chwkit.core.signin.records_store``) unless one was
+        given. A database that cannot be opened is an error shown on the page, never a quiet
+        fall back to another file."""
+        if self._store is None:
+            self._store = records_store()
         return self._store
-
-    def _on_signin(self, _=None) -> None:
-        from chwkit.assess import roster
-
-        L = self.lang
-        compact = roster.normalize_code(self.code.value)
-        self.code.value = ""
-        key = f"dashboard:{compact[: roster.SELECTOR_LEN]}" if compact else "dashboard:malformed"
-        try:
-            store = self._records()
-            if store.failures(key, TRY_WINDOW_S) >= MAX_TRIES:
-                self.message.value = (
-                    f'<p class="error">{html.escape(t("dash.signin.locked", L))}</p>'
-                )
-                return
-            person = roster.verify_code(compact or "", role="facilitator")
-        except Exception:  # a broken roster or store: a message, never a traceback
-            log.exception("dashboard sign-in failed")
-            self.message.value = (
-                f'<p class="error">{html.escape(t("dash.signin.unavailable", L))}</p>'
-            )
-            return
-        if person is None:
-            store.note_failure(key)
-            self.message.value = f'<p class="error">{html.escape(t("dash.signin.bad", L))}</p>'
-            return
-        store.clear_failures(key)
-        self.sign_in(person.id)
 
     def sign_in(self, person_id: str) -> None:
         """Show ``person_id``'s groups (already verified): those the roster says they lead."""

@@ -2,10 +2,9 @@
 signed cookie; kernels learn the learner from the request the server passes them.
 
 - ``GET/POST <base>chwkit/sign-in``: the code is checked against the roster
-  (``chwkit.assess.roster.verify_code``, learners only). Failed tries are counted per code
-  (its selector) in the records store, so a reload, a new tab or a new kernel cannot reset
-  them: after ``MAX_TRIES`` in ``TRY_WINDOW_S`` the code is not even checked until the window
-  passes. A right code opens a session in the store and sets the cookie.
+  by the kit's one sign-in rule (``chwkit.core.signin.check_code``, learners only): failed
+  tries are counted per code (its selector) in the records store, so a reload, a new tab or
+  a new kernel cannot reset them. A right code opens a session in the store and sets the cookie.
 - The cookie (``chwkit-learner``) is signed with the server's ``cookie_secret`` (tornado's
   signed cookies), HttpOnly, SameSite=Lax, Secure over HTTPS, and holds only the session
   token. A session is valid while it is open in the store and the learner's code is the one
@@ -40,6 +39,7 @@ from tornado.ioloop import IOLoop
 from chwkit.assess import roster
 from chwkit.core import atomic, paths
 from chwkit.core.i18n import t
+from chwkit.core.signin import TRY_WINDOW_S, check_code
 from chwkit.program import client
 from chwkit.program.store import RecordsStore, open_store
 from chwkit.serve.guard import GuardedVoilaHandler
@@ -49,8 +49,6 @@ COOKIE = "chwkit-learner"
 COOKIE_DAYS = 120
 KERNEL_TOKEN = "chwkit-kernel"
 KERNEL_TOKEN_DAYS = 2
-MAX_TRIES = 5
-TRY_WINDOW_S = 15 * 60
 LEARNER_HEADER = client.LEARNER_HEADER
 TOKEN_HEADER = client.TOKEN_HEADER
 SIGN_IN_HEADER = client.SIGN_IN_HEADER
@@ -292,25 +290,21 @@ class SignInHandler(PageHandler):
         tornado.web.RequestHandler.check_xsrf_cookie(self)
         lang = request_lang(self)
         code = self.get_body_argument("code", "")
-        compact = roster.normalize_code(code)
-        if compact is None:
-            return self._page(400, "signin.wrong_code")
-        key = "code:" + compact[: roster.SELECTOR_LEN]
         store = records_of(self)
-        loop = IOLoop.current()
-        tries = await loop.run_in_executor(None, store.failures, key, TRY_WINDOW_S)
-        if tries >= MAX_TRIES:
-            return self._page(429, "signin.too_many", minutes=TRY_WINDOW_S // 60)
+        # The one sign-in rule (chwkit.core.signin): tries counted per code in the store.
         # scrypt is slow on purpose: off the event loop, so other learners' pages go on.
-        person = await loop.run_in_executor(None, roster.verify_code, code, "learner")
+        verdict = await IOLoop.current().run_in_executor(None, check_code, code, "learner", store)
+        if verdict.problem == "signin.too_many":
+            return self._page(429, "signin.too_many", minutes=TRY_WINDOW_S // 60)
+        if verdict.problem == "signin.unavailable":
+            return self._page(503, "signin.unavailable")
+        person = verdict.person
         if person is None:
-            await loop.run_in_executor(None, store.note_failure, key)
             return self._page(403, "signin.wrong_code")
         stamp = code_stamp(person.id)
         if stamp is None:
             return self._page(403, "signin.wrong_code")
-        await loop.run_in_executor(None, store.clear_failures, key)
-        token = await loop.run_in_executor(None, store.open_session, person.id, stamp)
+        token = await IOLoop.current().run_in_executor(None, store.open_session, person.id, stamp)
         _set_cookie(self, token)
         target = safe_next(self, self.get_body_argument("next", None))
         self.redirect(target or url_path_join(self.base_url, "chwkit/progress") + f"?lang={lang}")
