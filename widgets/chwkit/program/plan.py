@@ -1132,3 +1132,54 @@ def _clashes(sessions: list[Session]) -> list[Clash]:
             if second.start < first.end:
                 found.append(Clash(person, first, second))
     return found
+
+
+# -- the class a module page should expect now -----------------------------------------------
+OPEN_BEFORE = dt.timedelta(hours=1)  # kernels preheated this long before a session starts
+
+
+@dataclass(frozen=True)
+class ExpectedClass:
+    """A module session on or about to start: who and how many will open the page at once."""
+
+    module: str
+    learners: int
+    sessions: tuple[Session, ...]
+
+
+def expected_classes(
+    plan_files: list[Path],
+    now: dt.datetime,
+    *,
+    before: dt.timedelta = OPEN_BEFORE,
+    roster_data: dict | None = None,
+) -> tuple[dict[str, ExpectedClass], list[str]]:
+    """The module sessions of the work plans that are on at ``now`` (aware) or start within
+    ``before``: module id -> the learners expected (the groups' sizes added up, when several
+    groups meet on the same module at once). Also the plans that could not be read, as
+    ``"file: first problem"`` (in English, for the server log), so one broken plan does not
+    hide the others."""
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    found: dict[str, list[Session]] = {}
+    sizes: dict[str, int] = {}
+    problems: list[str] = []
+    for path in plan_files:
+        try:
+            plan = load(path, "en", roster_data=roster_data)
+        except PlanError as exc:
+            problems.append(f"{Path(path).name}: {exc.problems[0]}")
+            continue
+        learners = {group.id: len(group.learners) for group in plan.groups}
+        for session in schedule(plan, "en").sessions:
+            if session.kind != "module" or session.start is None or session.module is None:
+                continue
+            if session.start - before <= now < session.end:
+                found.setdefault(session.module.id, []).append(session)
+                sizes[session.module.id] = sizes.get(session.module.id, 0) + max(
+                    1, learners.get(session.group, 0)
+                )
+    return (
+        {m: ExpectedClass(m, sizes[m], tuple(found[m])) for m in sorted(found)},
+        problems,
+    )

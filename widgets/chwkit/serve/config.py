@@ -121,7 +121,9 @@ class ChwkitConfiguration(Configurable):
         config=True,
         help="""Learners expected to open a module at once (standalone server): that many
         kernels are kept preheated for it. "30" for every module, or per module:
-        "chw_role=30,health_coverage=12". Others keep one.""",
+        "chw_role=30,health_coverage=12". "plan": from the work plans in notebooks/plans/,
+        each module whose session is on or starts within the hour gets its groups' learners
+        (read again every 5 minutes); "plan,chw_role=30" adds fixed sizes. Others keep one.""",
     ).tag(cli=True)
     max_kernels = Int(
         0,

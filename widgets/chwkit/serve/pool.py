@@ -32,7 +32,7 @@ import time
 from dataclasses import dataclass
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
-from traitlets import Dict, Float, Int, default
+from traitlets import Dict, Float, Int, Unicode, default
 
 from chwkit.serve.kernels import stop_kernels_at_exit
 
@@ -75,6 +75,20 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
         config=True,
         help="Kernels started at once when learners wait or nobody is on a page (0: cores).",
     )
+    plans_dir = Unicode(
+        "",
+        config=True,
+        help="""A folder of work plans (``chwkit plan`` files, *.yaml). When set, a module
+        whose session is on, or starts within the hour, keeps as many kernels preheated as the
+        groups meeting on it have learners (``chwkit serve --class-size plan``). Read again
+        every plan_refresh_s seconds; class_sizes, where given, wins.""",
+    )
+    plan_notebooks = Dict(
+        {},
+        config=True,
+        help="Module id -> its notebook (path relative to the served root), for plans_dir.",
+    )
+    plan_refresh_s = Float(300.0, config=True, help="Seconds between readings of plans_dir.")
     fill_quiet_s = Float(
         1.5,
         config=True,
@@ -97,6 +111,39 @@ class ClassroomKernelManager(AsyncMappingKernelManager):
     @property
     def live_kernels(self) -> int:
         return len(set(self._kernels) | set(self._pending_kernels))
+
+    # -- the work plan's next session ---------------------------------------------------------
+    def plan_sizes(self) -> dict[str, int]:
+        """notebook -> learners expected now, from the work plans (last reading)."""
+        return getattr(self, "_plan_sizes", {})
+
+    def read_plans(self, now=None) -> dict[str, int]:
+        """Read the work plans (blocking: the pacer runs it in a thread) and keep the class
+        each module's session expects now. A plan that cannot be read is logged, not fatal."""
+        import datetime as dt
+        from pathlib import Path
+
+        from chwkit.program.plan import expected_classes
+
+        if not self.plans_dir:
+            return {}
+        files = sorted(Path(self.plans_dir).glob("*.yaml"))
+        now = now or dt.datetime.now(dt.UTC)
+        classes, problems = expected_classes(files, now)
+        for problem in problems:
+            self.log.warning("chwkit: work plan not used for the pool: %s", problem)
+        sizes = {
+            self.plan_notebooks[m]: c.learners
+            for m, c in classes.items()
+            if m in self.plan_notebooks
+        }
+        if sizes != self.plan_sizes():
+            self.log.info(
+                "chwkit: preheating for the work plan's sessions: %s",
+                ", ".join(f"{m}={c.learners}" for m, c in classes.items()) or "none now",
+            )
+        self._plan_sizes = sizes
+        return sizes
 
     def at_capacity(self, starting: int = 0) -> bool:
         return bool(self.max_kernels) and self.live_kernels + starting >= self.max_kernels
@@ -171,6 +218,9 @@ class ClassroomPool:
         sizes = self.class_sizes
         if notebook in sizes:
             return max(0, int(sizes[notebook]))
+        planned = self.plan_sizes()
+        if notebook in planned:
+            return max(0, int(planned[notebook]))
         default_config = self.kernel_pools_config.get("default", {})
         config = self.kernel_pools_config.get(notebook, default_config)
         return max(0, int(config.get("pool_size", default_config.get("pool_size", 0))))
@@ -317,11 +367,15 @@ class ClassroomPool:
         return self.base_size(notebook) + self._waiting.get(notebook, 0)
 
     async def _pace(self) -> None:
+        plans_read = -float("inf")
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), 0.25)
             self._wake.clear()
             try:
+                if self.plans_dir and time.monotonic() - plans_read >= self.plan_refresh_s:
+                    plans_read = time.monotonic()
+                    await asyncio.get_running_loop().run_in_executor(None, self.read_plans)
                 self._prune()
                 self._fill_step()
                 async with self.changed:
@@ -382,7 +436,8 @@ class ClassroomPool:
 
 # -- the server's configuration -------------------------------------------------------------
 def parse_class_size(value: str, module_ids: list[str]) -> dict[str, int]:
-    """``"30"`` (every module) or ``"chw_role=30,health_coverage=12"`` -> {module id: size}."""
+    """``"30"`` (every module) or ``"chw_role=30,health_coverage=12"`` -> {module id: size}.
+    (``"plan"``, alone or beside per-module sizes, is read by ``classroom_config``.)"""
     value = (value or "").strip()
     if not value:
         return {}
@@ -411,7 +466,9 @@ def classroom_config(
 
     specs = modules_mod.discover(Path(root) / "notebooks" / "modules")
     by_id = {spec.id: spec.notebook.relative_to(root).as_posix() for spec in specs}
-    sizes = parse_class_size(class_size, list(by_id))
+    parts = [part.strip() for part in (class_size or "").split(",")]
+    from_plan = "plan" in parts
+    sizes = parse_class_size(",".join(p for p in parts if p and p != "plan"), list(by_id))
     return {
         "VoilaConfiguration": {
             "multi_kernel_manager_class": "chwkit.serve.pool.ClassroomKernelManager"
@@ -419,6 +476,8 @@ def classroom_config(
         "ClassroomKernelManager": {
             "class_sizes": {by_id[name]: size for name, size in sizes.items()},
             "max_kernels": int(max_kernels or 0),
+            "plans_dir": str(Path(root) / "notebooks" / "plans") if from_plan else "",
+            "plan_notebooks": by_id if from_plan else {},
         },
         "KernelProvisionerFactory": {"default_provisioner_name": "chwkit-fork"},
         "ForkingProvisioner": {"fork": kernel_start == "fork"},
