@@ -129,6 +129,8 @@ def test_connecting_message_is_in_the_learner_language(server):
 def test_text_and_spanish_message_show_while_the_kernel_is_unreachable(new_page, server):
     """On a dead link the learner still reads the module, with a message in their language."""
     page = new_page(viewport={"width": 390, "height": 844})
+    # The kernel's websocket never reaches the server (page.route does not see websockets).
+    page.route_web_socket("**/api/kernels/**", lambda ws: ws.close())
     page.route("**/api/kernels/**", lambda route: route.abort())
     page.goto(module_url(server, MODULES[0]), wait_until="domcontentloaded")
     page.locator(".celltag_lang-es").first.wait_for(state="visible", timeout=TIMEOUT)
@@ -139,6 +141,8 @@ def test_text_and_spanish_message_show_while_the_kernel_is_unreachable(new_page,
     assert "Connecting the questions" not in text
     # Never the Python side of a widget, nor a stray value, in place of the questions.
     assert "HBox(" not in text and "Question(" not in text and "'es'" not in text
+    page.wait_for_timeout(3000)  # time enough for a page on this server to draw its questions
+    assert page.locator(".chwkit-question").count() == 0, "the kernel was not reachable"
 
 
 def test_kernel_websocket_is_deflated_and_every_question_renders(new_page, server):
