@@ -325,13 +325,23 @@ def start_voila(root: Path, home: Path) -> Server:
     return Server("plain voila", process, base, log)
 
 
-def settle(server: Server, expect_kernels: int, seconds: float = 120) -> None:
-    """Wait until the server runs ``expect_kernels`` kernels and is quiet."""
+def settle(server: Server, expect_kernels: int, seconds: float = 300) -> None:
+    """Wait until the server runs at least ``expect_kernels`` kernels, their number has not
+    changed for 15 s (every notebook's pool is full: the kit preheats one kernel for each
+    module not named in --class-size, and the modules grow) and it is quiet."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if len(server.kernels()) >= expect_kernels:
             break
         time.sleep(0.5)
+    count, since = len(server.kernels()), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(1.0)
+        now = len(server.kernels())
+        if now != count:
+            count, since = now, time.monotonic()
+        elif time.monotonic() - since >= 15:
+            break
     quiet_until = time.monotonic() + 60
     while time.monotonic() < quiet_until:
         cpu = sum(p.cpu_percent(interval=None) for p in server.tree())
