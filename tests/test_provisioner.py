@@ -280,3 +280,32 @@ def test_a_forked_kernel_is_listed_as_a_launched_one():
             await mkm.shutdown_all()
 
     run(scenario())
+
+
+def test_ready_means_iopub_connected_and_nothing_stale_left():
+    """Once ready, the next message on iopub belongs to the next request: the start's own
+    status messages were drained. Every socket to a kernel retries a missing peer every
+    10 ms (a forked kernel binds its sockets tens of ms after the client connects)."""
+    import zmq
+
+    from chwkit.serve.kernels import RECONNECT_IVL_MS
+
+    async def scenario():
+        mkm = server_kernel_manager()
+        try:
+            kernel_id, client = await start_ready(mkm)
+            km = mkm.get_kernel(kernel_id)
+            for channel in (client.shell_channel, client.iopub_channel, client.control_channel):
+                assert channel.socket.getsockopt(zmq.RECONNECT_IVL) == RECONNECT_IVL_MS
+            stream = km.connect_iopub()  # how the server's websocket talks to the kernel
+            assert stream.getsockopt(zmq.RECONNECT_IVL) == RECONNECT_IVL_MS
+            stream.close(linger=0)
+            msg_id = client.execute("1 + 1")
+            first = await client.iopub_channel.get_msg(timeout=10)
+            assert first["parent_header"].get("msg_id") == msg_id, first["msg_type"]
+            assert first["content"].get("execution_state") == "busy"
+            client.stop_channels()
+        finally:
+            await mkm.shutdown_all()
+
+    run(scenario())

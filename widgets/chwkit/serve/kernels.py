@@ -469,43 +469,76 @@ def use_ipc(km) -> None:
 
 
 # -- the client and the manager -------------------------------------------------------------
+# ZMQ retries a connection to a socket file that does not exist yet every RECONNECT_IVL
+# (100 ms by default). A client connects as soon as a kernel is forked, some 60 ms before
+# the kernel binds: at 100 ms a start lost up to a tenth of a second waiting for the retry.
+RECONNECT_IVL_MS = 10
+
+
+def quick_reconnect(context: zmq.Context) -> None:
+    """Make sockets ``context`` creates from now on retry a missing peer every 10 ms."""
+    if context.sockopts.get(zmq.RECONNECT_IVL) != RECONNECT_IVL_MS:
+        context.setsockopt(zmq.RECONNECT_IVL, RECONNECT_IVL_MS)
+
+
 class LearnerKernelClient(AsyncKernelClient):
     """A kernel client whose sends never block the event loop (see the module docstring)."""
 
     def _create_connected_socket(self, channel: str, identity: bytes | None = None):
+        quick_reconnect(self.context)
         sock = super()._create_connected_socket(channel, identity)
         sock.sndtimeo = 0
         return sock
 
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
-        """Ask for kernel_info until it answers (and iopub is connected), or time out."""
+        """Ask for kernel_info until it answers and iopub is connected, or time out.
+
+        iopub is connected once it shows the kernel going idle after one of our requests:
+        the last message that request makes, so what it leaves queued is drained without
+        waiting (jupyter_client waits 0.2 s for more, on every start).
+        """
         deadline = time.monotonic() + (60.0 if timeout is None else timeout)
+        asked: set[str] = set()
         while True:
             with contextlib.suppress(zmq.Again):  # no peer to queue for yet: not ready
-                self.kernel_info()
+                asked.add(self.kernel_info())
             try:
                 msg = await self.shell_channel.get_msg(timeout=0.25)
             except Empty:
                 msg = None
-            if msg is not None and msg["msg_type"] == "kernel_info_reply":
-                try:
-                    # Its status messages show that iopub is connected; the first ones
-                    # are often sent before our subscription arrives: then ask again.
-                    await self.iopub_channel.get_msg(timeout=0.05)
-                except Empty:
-                    pass
-                else:
-                    self._handle_kernel_info_reply(msg)
-                    break
+            if (
+                msg is not None
+                and msg["msg_type"] == "kernel_info_reply"
+                and await self._saw_idle(asked, msg["parent_header"].get("msg_id"))
+            ):
+                self._handle_kernel_info_reply(msg)
+                break
             if not await self._async_is_alive():
                 raise RuntimeError("Kernel died before replying to kernel_info")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"Kernel didn't respond in {timeout} seconds")
-        while True:  # flush iopub
+        while True:  # drain what is already queued
             try:
-                await self.iopub_channel.get_msg(timeout=0.05)
+                await self.iopub_channel.get_msg(timeout=0)
             except Empty:
                 break
+
+    async def _saw_idle(self, asked: set[str], replied: str | None) -> bool:
+        """Read iopub until the kernel goes idle after ``replied``; False if iopub is silent
+        (its status messages went out before our subscription arrived: ask again)."""
+        while True:
+            try:
+                msg = await self.iopub_channel.get_msg(timeout=0.05)
+            except Empty:
+                return False
+            parent = msg.get("parent_header", {}).get("msg_id")
+            if (
+                msg["msg_type"] == "status"
+                and msg["content"].get("execution_state") == "idle"
+                and parent in asked
+                and (parent == replied or replied not in asked)
+            ):
+                return True
 
     wait_for_ready = _async_wait_for_ready
 
@@ -524,6 +557,10 @@ class LearnerKernelManager(ServerKernelManager):
     @default("client_factory")
     def _default_client_factory(self):
         return LearnerKernelClient
+
+    def _create_connected_socket(self, channel: str, identity: bytes | None = None):
+        quick_reconnect(self.context)
+        return super()._create_connected_socket(channel, identity)
 
     def _connect_control_socket(self) -> None:
         if self._control_socket is None:
