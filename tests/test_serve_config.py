@@ -83,6 +83,19 @@ def test_the_standalone_server_reads_the_class_from_its_configuration(tmp_path):
     assert cfg.MappingKernelManager.cull_idle_timeout == 900
 
 
+def test_a_busy_server_waits_for_a_cells_outputs_instead_of_dropping_them(tmp_path):
+    """nbclient gives up on a cell's outputs 4 s after its reply (and serves the page
+    without them); under a filling pool and a class arriving, that dropped question widgets."""
+    import nbformat
+    from nbclient import NotebookClient
+    from voila.execute import VoilaExecutor
+
+    cfg = ChwkitConfiguration().voila_config(tmp_path)
+    executor = VoilaExecutor(nbformat.v4.new_notebook(), config=cfg)
+    assert executor.iopub_timeout >= executor.startup_timeout == 30
+    assert executor.iopub_timeout > NotebookClient(nbformat.v4.new_notebook()).iopub_timeout
+
+
 @pytest.mark.parametrize(
     "stamp",
     [

@@ -482,5 +482,8 @@ def classroom_config(
         "KernelProvisionerFactory": {"default_provisioner_name": "chwkit-fork"},
         "ForkingProvisioner": {"fork": kernel_start == "fork"},
         # A kernel that never answers is given up on (and its page told) within this time.
-        "VoilaExecutor": {"startup_timeout": 30},
+        # A cell's outputs are waited for as long: nbclient's 4 s default drops them when the
+        # server is busy (a pool filling while a class arrives), and a page without its
+        # question widgets would be served as if whole.
+        "VoilaExecutor": {"startup_timeout": 30, "iopub_timeout": 30},
     }
