@@ -13,6 +13,7 @@ import subprocess
 import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import copy_project, start_jupyter_server, stop_server
@@ -92,3 +93,37 @@ def test_a_module_page_works_under_jupyter_server_with_the_kits_front_end(jupyte
         assert page.title().startswith("El rol de la promotora")
     finally:
         context.close()
+
+
+def test_under_jupyter_server_kernels_are_forked_with_ipc_sockets(jupyter):
+    """binder-config gives the server the learner server's kernels: forked from the kernel
+    template (started with the extension) and talking over socket files, not TCP ports."""
+    import psutil
+
+    request = urllib.request.Request(
+        f"{jupyter.url}api/kernels",
+        data=b'{"name": "python3"}',
+        headers={"Authorization": f"token {jupyter.token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    kernel = json.loads(urllib.request.urlopen(request, timeout=60).read())
+    try:
+        found = []
+        for proc in psutil.process_iter(["cmdline"]):
+            cmd = proc.info["cmdline"] or []
+            if "ipykernel_launcher" in " ".join(cmd) and any(kernel["id"] in a for a in cmd):
+                found.append(proc)
+        assert len(found) == 1, "the kernel's process is not listed"
+        parent = found[0].parent()
+        assert "chwkit.serve.kernel_template" in " ".join(parent.cmdline())
+        connection_file = found[0].cmdline()[found[0].cmdline().index("-f") + 1]
+        assert json.loads(Path(connection_file).read_text())["transport"] == "ipc"
+    finally:
+        urllib.request.urlopen(
+            urllib.request.Request(
+                f"{jupyter.url}api/kernels/{kernel['id']}",
+                headers={"Authorization": f"token {jupyter.token}"},
+                method="DELETE",
+            ),
+            timeout=60,
+        )

@@ -30,6 +30,7 @@ from chwkit.serve import identity
 from chwkit.serve.config import ChwkitConfiguration
 from chwkit.serve.extension import VOILA_EXTENSIONS
 from chwkit.serve.guard import LearnerContentsManager, learner_handlers
+from chwkit.serve.kernels import PROVISIONER_NAME
 from chwkit.serve.pages import LandingHandler, NotFoundHandler
 
 
@@ -110,9 +111,11 @@ def serve(config: Config | None = None, announce: tuple[str, ...] = ()) -> None:
 def server_config() -> dict:
     """``jupyter server`` settings for the kit's extension (Binder, JupyterHub).
 
-    Only what must be known before the server starts: which extension and which contents
-    manager. Every option of the kit is read by the extension from ``ChwkitConfiguration``
-    (set it in the same file to change one).
+    Only what must be known before the server starts: which extension, which contents
+    manager, and the learner kernels of the standalone server (IPC sockets, sends that never
+    block, forked from the kernel template: ``chwkit.serve.kernels``). Every option of the kit
+    is read by the extension from ``ChwkitConfiguration`` (set it in the same file to change
+    one).
     """
     return {
         "ServerApp": {
@@ -123,6 +126,12 @@ def server_config() -> dict:
             },
             "contents_manager_class": "chwkit.serve.guard.LearnerContentsManager",
         },
+        # Every kernel the server starts, JupyterLab's too: a kernelspec the template cannot
+        # serve (another language, another Python) is launched the ordinary way.
+        "MappingKernelManager": {
+            "kernel_manager_class": "chwkit.serve.kernels.LearnerKernelManager"
+        },
+        "KernelProvisionerFactory": {"default_provisioner_name": PROVISIONER_NAME},
     }
 
 

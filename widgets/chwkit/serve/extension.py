@@ -9,7 +9,10 @@ uses the kit's contents manager. Loading it
 - lets Voila's own extension build its handlers, then passes them through the same guards
   as the standalone server (:func:`chwkit.serve.guard.learner_handlers`) before they are
   added: Voila's unguarded routes never reach the server;
-- culls idle kernels as the standalone server does.
+- culls idle kernels as the standalone server does;
+- when the server forks its kernels (binder-config sets the kit's provisioner), starts the
+  kernel template at once, so the first learner does not wait for it, and makes SIGTERM stop
+  every kernel it started, as the standalone server does.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ def _load_jupyter_server_extension(server_app) -> None:
     server_app.config.VoilaConfiguration.update(kit.voila_configuration())
     for name, value in kit.culling().items():
         setattr(server_app.kernel_manager, name, value)
+    _start_kernel_template(server_app)
 
     web_app = server_app.web_app
     built: list[tuple[str, list]] = []
@@ -71,6 +75,23 @@ def _load_jupyter_server_extension(server_app) -> None:
         web_app.add_handlers(host, identity.with_identity(learner_handlers(handlers, base_url)))
     web_app.add_handlers(".*$", identity.handlers(base_url))
     server_app.log.info("chwkit: learner pages under %svoila/render/", base_url)
+
+
+def _start_kernel_template(server_app) -> None:
+    from chwkit.serve.kernels import (
+        PROVISIONER_NAME,
+        ForkingProvisioner,
+        KernelTemplate,
+        stop_kernels_at_exit,
+    )
+
+    factory = server_app.config.get("KernelProvisionerFactory", {})
+    if factory.get("default_provisioner_name") != PROVISIONER_NAME:
+        return
+    provisioner = ForkingProvisioner(config=server_app.config)
+    if provisioner.fork:
+        KernelTemplate.shared(provisioner.preload, provisioner.ready_timeout).start()
+    stop_kernels_at_exit()
 
 
 # For jupyter_server's older loading path.
