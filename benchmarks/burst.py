@@ -1,14 +1,17 @@
 """A whole class opens the same module at once: ``chwkit serve`` against plain ``voila``.
 
-Each simulated learner does what the kit's front end does (frontend/src/index.ts) until it
-could draw the first question: GET the page (following the waiting page, as its script
-does), open the kernel's websocket, ask for kernel info, and fetch every widget's state
-through ipywidgets' control comm (``request_states`` -> ``update_states``). N learners start
+Each simulated learner asks the server for what the kit's front end asks (frontend/src/index.ts)
+until it could draw the first question: GET the page (following the waiting page, as its
+script does), GET the scripts and style sheets it names (a first visit has none cached), open
+the kernel's websocket, ask for kernel info, and fetch every widget's state through
+ipywidgets' control comm (``request_states`` -> ``update_states``). N learners start
 within one second, for N = 1, 10, 30 and 60, against each server on the same module, in one
 run. Reported: median and p95 time to interactive, errors, the servers' peak memory (the
 server and every kernel: PSS summed), PSS per learner kernel; inside the 30-learner burst,
 three real Chromium pages wait for the first question too, to show the simulated learner
-tells the truth. After each burst the pages are closed (Voila's shutdown beacon) and the
+tells the truth: for each, when its widgets' state had arrived (the front end's
+``chwkit:widgets-fetched`` mark: all the server had to do) and when the question was drawn
+(the rest is the browser's own work, done on the learner's phone, not on the server). After each burst the pages are closed (Voila's shutdown beacon) and the
 memory is measured again once the pool has refilled.
 
     python benchmarks/burst.py [--sizes 1,10,30,60] [--module chw_role] [--class-size 30]
@@ -52,6 +55,10 @@ CONFIG_RE = re.compile(
     r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', re.S
 )
 NEXT_RE = re.compile(r'id="chwkit-opening"[^>]*data-next="([^"]+)"')
+ASSET_RE = re.compile(
+    r'<script[^>]+src="([^"]+)"|<link[^>]+rel="stylesheet"[^>]+href="([^"]+)"'
+    r'|<link[^>]+href="([^"]+)"[^>]+rel="stylesheet"'
+)
 LEARNER_TIMEOUT_S = 120.0
 
 
@@ -112,6 +119,28 @@ async def open_page(base: str, path: str, query: str = "lang=es") -> tuple[str, 
     return html, json.loads(found.group(1)), waits, cookies
 
 
+async def fetch_assets(base: str, html: str, cookies: list[str]) -> int:
+    """GET the page's own scripts and style sheets at once, as a browser does; -> bytes."""
+    client = AsyncHTTPClient(max_clients=1000)
+    urls = []
+    for match in ASSET_RE.finditer(html):
+        url = unescape(next(g for g in match.groups() if g))
+        if url.startswith(("http://", "https://", "//", "data:")):
+            continue  # another server's (plain voila's page names none) or inline
+        urls.append(base.rstrip("/") + url if url.startswith("/") else base + url)
+    headers = {"Cookie": "; ".join(cookies)} if cookies else {}
+    responses = await asyncio.gather(
+        *(
+            client.fetch(
+                HTTPRequest(u, headers=headers, request_timeout=LEARNER_TIMEOUT_S),
+                raise_error=True,
+            )
+            for u in dict.fromkeys(urls)
+        )
+    )
+    return sum(len(r.body) for r in responses)
+
+
 async def widget_state(ws_base: str, kernel_id: str, cookies: list[str]) -> int:
     """Open the kernel websocket and fetch every widget's state; -> number of widgets."""
     session = uuid.uuid4().hex
@@ -164,10 +193,12 @@ async def learner(base: str, path: str, delay: float = 0.0) -> Result:
     start = time.perf_counter()
     phases = {}
     try:
-        _html, config, waits, cookies = await asyncio.wait_for(
+        html, config, waits, cookies = await asyncio.wait_for(
             open_page(base, path), LEARNER_TIMEOUT_S
         )
         phases["page"] = time.perf_counter() - start
+        await asyncio.wait_for(fetch_assets(base, html, cookies), LEARNER_TIMEOUT_S)
+        phases["assets"] = time.perf_counter() - start
         ws_base = base.replace("http://", "ws://", 1)
         count = await asyncio.wait_for(
             widget_state(ws_base, config["kernelId"], cookies), LEARNER_TIMEOUT_S
@@ -370,8 +401,11 @@ class PeakMemory(threading.Thread):
             time.sleep(0.5)
 
 
-def chromium_pages(url: str, count: int, out: list) -> None:
-    """``count`` real Chromium pages, each timed to its first interactive question."""
+def chromium_pages(
+    url: str, count: int, out: list, ready: threading.Event, go: threading.Event
+) -> None:
+    """``count`` real Chromium pages, launched before the burst and opened once ``go`` is
+    set; each timed to its widgets' state arriving and to its first question drawn."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -381,6 +415,8 @@ def chromium_pages(url: str, count: int, out: list) -> None:
                 browser.new_context(viewport={"width": 390, "height": 844}).new_page()
                 for _ in range(count)
             ]
+            ready.set()
+            go.wait(60)
             starts = {}
             for page in pages:
                 starts[id(page)] = time.perf_counter()
@@ -388,14 +424,31 @@ def chromium_pages(url: str, count: int, out: list) -> None:
             for page in pages:
                 try:
                     page.wait_for_selector(".chwkit-question input", timeout=120_000)
-                    out.append(time.perf_counter() - starts[id(page)])
+                    drawn = time.perf_counter() - starts[id(page)]
+                    # Marks count from the navigation's start: about when goto() was called.
+                    fetched = page.evaluate(
+                        "() => (performance.getEntriesByName('chwkit:widgets-fetched')[0]"
+                        " || {startTime: NaN}).startTime / 1000"
+                    )
+                    out.append({"drawn": drawn, "fetched": fetched})
                 except Exception as exc:
                     out.append(f"failed: {exc}"[:120])
             for page in pages:
                 page.close(run_before_unload=True)
             time.sleep(1)
         finally:
+            ready.set()
             browser.close()
+
+
+def _chromium_cell(times: list) -> str:
+    cells = []
+    for x in times:
+        if isinstance(x, dict):
+            cells.append(f"{x['drawn']:.2f} s (state {x['fetched']:.2f} s)")
+        else:
+            cells.append(str(x))
+    return ", ".join(cells) or "—"
 
 
 def burst(server: Server, path: str, n: int, browsers: int = 0) -> dict:
@@ -403,16 +456,21 @@ def burst(server: Server, path: str, n: int, browsers: int = 0) -> dict:
     peak.start()
     chromium_times: list = []
     thread = None
+    go = threading.Event()
     if browsers:
+        ready = threading.Event()
         thread = threading.Thread(
-            target=chromium_pages, args=(f"{server.base}{path}?lang=es", browsers, chromium_times)
+            target=chromium_pages,
+            args=(f"{server.base}{path}?lang=es", browsers, chromium_times, ready, go),
         )
+        thread.start()
+        ready.wait(120)  # the browser is up before the class arrives
 
     async def run() -> list[Result]:
         delays = sorted(random.uniform(0, 1.0) for _ in range(n))
         tasks = [learner(server.base, path, d) for d in delays]
         if thread is not None:
-            asyncio.get_running_loop().call_later(0.5, thread.start)
+            asyncio.get_running_loop().call_later(0.5, go.set)
         return await asyncio.gather(*tasks)
 
     results = asyncio.run(run())
@@ -435,6 +493,12 @@ def burst(server: Server, path: str, n: int, browsers: int = 0) -> dict:
         "peak_mb": peak.peak,
         "kernel_pss_mb": statistics.median(kernel_pss) if kernel_pss else None,
         "chromium": chromium_times,
+        # Median seconds until the page, then its scripts and styles, had arrived.
+        "phases": {
+            k: round(statistics.median(r.phases[k] for r in results if k in r.phases), 2)
+            for k in ("page", "assets")
+            if any(k in r.phases for r in results)
+        },
     }
 
 
@@ -567,10 +631,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        chromium = (
-            ", ".join(f"{x:.2f} s" if isinstance(x, float) else str(x) for x in r["chromium"])
-            or "—"
-        )
+        chromium = _chromium_cell(r["chromium"])
         print(
             f"| {r['server']} | {r['n']} | {fmt(r['median'])} | {fmt(r['p95'])} | {r['errors']} | "
             f"{r['waited']} | {fmt(r['peak_mb'], 'MB')} | {fmt(r['kernel_pss_mb'], 'MB')} | "
