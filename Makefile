@@ -67,11 +67,13 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# Tests marked slow (more modules through the same browser check) run in make bench.
 test: install chromium postgresql lint
-	$(BIN)/pytest tests
+	$(BIN)/pytest tests -m "not slow"
 	CHWKIT_FORUM_SAMPLE=1 $(BIN)/pytest --nbval-lax -p no:cacheprovider notebooks forum_sessions assessments/source
 
-bench: install chromium
+bench: install chromium postgresql
+	$(BIN)/pytest tests -m slow
 	@for script in benchmarks/*.py; do \
 		echo "== $$script"; $(BIN)/python $$script || exit 1; \
 	done

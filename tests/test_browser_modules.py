@@ -1,12 +1,29 @@
 """A learner's path in real Chromium against a real ``chwkit serve``: landing page, Spanish,
-every module, a practice question answered right and wrong, at desktop and phone sizes."""
+every module, a practice question answered right and wrong, at desktop and phone sizes.
+
+``make test`` opens the first module of every track (and any module in no track) in both
+tests that go through every module; the others are marked slow and run in ``make bench``
+(each module's notebook also runs under nbval in ``make test``, and its questions are checked
+in test_modules.py)."""
 
 import pytest
 
 from chwkit.learn.spec import discover
+from chwkit.learn.tracks import discover as discover_tracks
 
 pytestmark = pytest.mark.browser
 MODULES = discover()
+TRACKS = discover_tracks()
+IN_A_TRACK = {m for track in TRACKS for m in track.modules}
+SAMPLED = {track.modules[0] for track in TRACKS} | {m.id for m in MODULES} - IN_A_TRACK
+
+
+def each_module(spec, *values, id: str):
+    """A case for one module: slow (make bench) unless it is one of the sampled modules."""
+    marks = () if spec.id in SAMPLED else (pytest.mark.slow,)
+    return pytest.param(spec, *values, id=id, marks=marks)
+
+
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}  # a common phone
 TIMEOUT = 90_000
@@ -29,7 +46,7 @@ def choose(question, label):
 
 
 # Every module at phone size (where learners are); the desktop layout once.
-CASES = [pytest.param(spec, PHONE, id=f"{spec.id}-phone") for spec in MODULES] + [
+CASES = [each_module(spec, PHONE, id=f"{spec.id}-phone") for spec in MODULES] + [
     pytest.param(MODULES[0], DESKTOP, id=f"{MODULES[0].id}-desktop")
 ]
 
@@ -97,7 +114,7 @@ def test_language_switch_turns_the_whole_page_to_english(new_page, server):
     assert back.get_attribute("href").endswith("?lang=en")
 
 
-@pytest.mark.parametrize("spec", MODULES, ids=lambda m: m.id)
+@pytest.mark.parametrize("spec", [each_module(spec, id=spec.id) for spec in MODULES])
 def test_preheated_page_opened_in_english_asks_in_english(new_page, server, spec):
     """The kernel ran before the visitor came: their ?lang= must still reach every widget."""
     page = new_page(viewport=PHONE)

@@ -27,12 +27,23 @@ def shipped_course(tmp_path_factory):
         yield home
 
 
+@pytest.fixture(scope="module")
+def workers(shipped_course):
+    """Two grading workers for every assessment, started once, as the learner server keeps
+    them (``program.results.InstantGrader``): each test grades with real nbgrader in them."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
+        yield pool
+
+
 def test_every_assessment_has_an_item_file():
     assert sorted(course.assignments()) == NAMES and len(NAMES) >= 10
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_solution_scores_full_marks_and_blank_zero_under_nbgrader(shipped_course, name):
+def test_solution_scores_full_marks_and_blank_zero_under_nbgrader(shipped_course, workers, name):
     from chwkit.assess.grading import grade
     from chwkit.assess.submit import submit
 
@@ -43,7 +54,7 @@ def test_solution_scores_full_marks_and_blank_zero_under_nbgrader(shipped_course
     sol_id, blank_id = f"sol-{name[:20]}".replace("_", "-"), f"blank-{name[:20]}".replace("_", "-")
     submit(name, add_learner(sol_id), solution)
     submit(name, add_learner(blank_id), {})
-    report = grade(name, workers=2, progress=False)
+    report = grade(name, progress=False, pool=workers)
     assert not report.problems, report.problems
     assert report.scores[sol_id] == automatic
     assert report.scores[blank_id] == 0
