@@ -15,7 +15,7 @@ tells the truth: for each, when its widgets' state had arrived (the front end's
 memory is measured again once the pool has refilled.
 
     python benchmarks/burst.py [--sizes 1,10,30,60] [--module chw_role] [--class-size 30]
-                               [--no-voila] [--soak 0]
+                               [--no-voila] [--soak 0] [--no-assets]
 
 ``--soak S`` (default 300, as make bench runs it): 50 simulated learners arriving over S seconds, each
 answering questions, then leaving; ends with no error and memory back at its baseline.
@@ -60,6 +60,9 @@ ASSET_RE = re.compile(
     r'|<link[^>]+href="([^"]+)"[^>]+rel="stylesheet"'
 )
 LEARNER_TIMEOUT_S = 120.0
+# A first visit fetches the page's scripts and styles; --no-assets leaves them out (what the
+# simulated learner did before 2026-12-02: GET, websocket, widget state only).
+FETCH_ASSETS = True
 
 
 # -- one simulated learner ------------------------------------------------------------------
@@ -197,8 +200,9 @@ async def learner(base: str, path: str, delay: float = 0.0) -> Result:
             open_page(base, path), LEARNER_TIMEOUT_S
         )
         phases["page"] = time.perf_counter() - start
-        await asyncio.wait_for(fetch_assets(base, html, cookies), LEARNER_TIMEOUT_S)
-        phases["assets"] = time.perf_counter() - start
+        if FETCH_ASSETS:
+            await asyncio.wait_for(fetch_assets(base, html, cookies), LEARNER_TIMEOUT_S)
+            phases["assets"] = time.perf_counter() - start
         ws_base = base.replace("http://", "ws://", 1)
         count = await asyncio.wait_for(
             widget_state(ws_base, config["kernelId"], cookies), LEARNER_TIMEOUT_S
@@ -566,7 +570,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--soak", type=float, default=300, help="seconds of the 50-learner soak (0: none)"
     )
+    parser.add_argument(
+        "--chromium-pages",
+        type=int,
+        default=3,
+        help="real Chromium pages inside the 30-learner burst (0: none; they share the cores)",
+    )
+    parser.add_argument(
+        "--no-assets",
+        action="store_true",
+        help="simulated learners skip the page's scripts and styles (as if cached)",
+    )
     args = parser.parse_args(argv)
+    global FETCH_ASSETS
+    FETCH_ASSETS = not args.no_assets
     sizes = [int(s) for s in args.sizes.split(",") if s]
     path = f"voila/render/notebooks/modules/{args.module}/{args.module}.ipynb"
     work = Path(tempfile.mkdtemp(prefix="chwkit-burst-"))
@@ -599,7 +616,7 @@ def main(argv: list[str] | None = None) -> int:
                 if name == "plain voila" and args.voila_sizes:
                     run_sizes = [int(s) for s in args.voila_sizes.split(",")]
                 for n in run_sizes:
-                    row = burst(server, path, n, browsers=3 if n == 30 else 0)
+                    row = burst(server, path, n, browsers=args.chromium_pages if n == 30 else 0)
                     settle(server, expect)
                     row["after_mb"] = server.pss_mb()
                     row["baseline_mb"] = baseline
