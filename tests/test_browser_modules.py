@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 MODULES = discover()
 TRACKS = discover_tracks()
 IN_A_TRACK = {m for track in TRACKS for m in track.modules}
-SAMPLED = {track.modules[0] for track in TRACKS} | {m.id for m in MODULES} - IN_A_TRACK
+SAMPLED = {track.modules[0] for track in TRACKS} | ({m.id for m in MODULES} - IN_A_TRACK)
 
 
 def each_module(spec, *values, id: str):

@@ -493,15 +493,14 @@ class LearnerKernelClient(AsyncKernelClient):
     async def _async_wait_for_ready(self, timeout: float | None = None) -> None:
         """Ask for kernel_info until it answers and iopub is connected, or time out.
 
-        iopub is connected once it shows the kernel going idle after one of our requests:
+        iopub is connected once it shows the kernel going idle after the request it answered:
         the last message that request makes, so what it leaves queued is drained without
         waiting (jupyter_client waits 0.2 s for more, on every start).
         """
         deadline = time.monotonic() + (60.0 if timeout is None else timeout)
-        asked: set[str] = set()
         while True:
             with contextlib.suppress(zmq.Again):  # no peer to queue for yet: not ready
-                asked.add(self.kernel_info())
+                self.kernel_info()
             try:
                 msg = await self.shell_channel.get_msg(timeout=0.25)
             except Empty:
@@ -509,7 +508,7 @@ class LearnerKernelClient(AsyncKernelClient):
             if (
                 msg is not None
                 and msg["msg_type"] == "kernel_info_reply"
-                and await self._saw_idle(asked, msg["parent_header"].get("msg_id"))
+                and await self._saw_idle(msg["parent_header"].get("msg_id"))
             ):
                 self._handle_kernel_info_reply(msg)
                 break
@@ -523,20 +522,19 @@ class LearnerKernelClient(AsyncKernelClient):
             except Empty:
                 break
 
-    async def _saw_idle(self, asked: set[str], replied: str | None) -> bool:
-        """Read iopub until the kernel goes idle after ``replied``; False if iopub is silent
-        (its status messages went out before our subscription arrived: ask again)."""
+    async def _saw_idle(self, replied: str | None) -> bool:
+        """Read iopub until the kernel goes idle after request ``replied``; False if iopub
+        falls silent first (those status messages went out before our subscription arrived,
+        or were read while waiting for an earlier reply: ask again)."""
         while True:
             try:
                 msg = await self.iopub_channel.get_msg(timeout=0.05)
             except Empty:
                 return False
-            parent = msg.get("parent_header", {}).get("msg_id")
             if (
                 msg["msg_type"] == "status"
                 and msg["content"].get("execution_state") == "idle"
-                and parent in asked
-                and (parent == replied or replied not in asked)
+                and msg.get("parent_header", {}).get("msg_id") == replied
             ):
                 return True
 
