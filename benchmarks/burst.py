@@ -144,8 +144,12 @@ async def fetch_assets(base: str, html: str, cookies: list[str]) -> int:
     return sum(len(r.body) for r in responses)
 
 
-async def widget_state(ws_base: str, kernel_id: str, cookies: list[str]) -> int:
-    """Open the kernel websocket and fetch every widget's state; -> number of widgets."""
+async def widget_state(ws_base: str, kernel_id: str, cookies: list[str], mark=None) -> int:
+    """Open the kernel websocket and fetch every widget's state; -> number of widgets.
+
+    ``mark(phase)`` is called when the websocket opened and when the kernel first answered.
+    """
+    mark = mark or (lambda _phase: None)
     session = uuid.uuid4().hex
     request = HTTPRequest(
         f"{ws_base}api/kernels/{kernel_id}/channels?session_id={session}",
@@ -153,6 +157,7 @@ async def widget_state(ws_base: str, kernel_id: str, cookies: list[str]) -> int:
         request_timeout=LEARNER_TIMEOUT_S,
     )
     ws = await websocket_connect(request)
+    mark("websocket")
     try:
         ws.write_message(_message("kernel_info_request", "shell", {}, session))
         comm_id = uuid.uuid4().hex
@@ -180,6 +185,8 @@ async def widget_state(ws_base: str, kernel_id: str, cookies: list[str]) -> int:
             if isinstance(raw, bytes):  # a binary message: buffers of widget state
                 continue
             msg = json.loads(raw)
+            if msg.get("msg_type") == "kernel_info_reply":
+                mark("kernel_info")
             content = msg.get("content", {})
             if (
                 msg.get("msg_type") == "comm_msg"
@@ -205,7 +212,13 @@ async def learner(base: str, path: str, delay: float = 0.0) -> Result:
             phases["assets"] = time.perf_counter() - start
         ws_base = base.replace("http://", "ws://", 1)
         count = await asyncio.wait_for(
-            widget_state(ws_base, config["kernelId"], cookies), LEARNER_TIMEOUT_S
+            widget_state(
+                ws_base,
+                config["kernelId"],
+                cookies,
+                lambda phase: phases.setdefault(phase, time.perf_counter() - start),
+            ),
+            LEARNER_TIMEOUT_S,
         )
         if count == 0:
             raise RuntimeError("no widgets")
@@ -497,10 +510,11 @@ def burst(server: Server, path: str, n: int, browsers: int = 0) -> dict:
         "peak_mb": peak.peak,
         "kernel_pss_mb": statistics.median(kernel_pss) if kernel_pss else None,
         "chromium": chromium_times,
-        # Median seconds until the page, then its scripts and styles, had arrived.
+        # Median seconds until the page, then its scripts and styles, had arrived, the kernel
+        # websocket opened and the kernel first answered on it.
         "phases": {
             k: round(statistics.median(r.phases[k] for r in results if k in r.phases), 2)
-            for k in ("page", "assets")
+            for k in ("page", "assets", "websocket", "kernel_info")
             if any(k in r.phases for r in results)
         },
     }
