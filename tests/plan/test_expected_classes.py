@@ -67,7 +67,12 @@ def test_the_server_reads_the_plans_and_sizes_each_modules_pool(small_roster, tm
     notebook = config["plan_notebooks"][MODULES[0]]
     assert notebook == f"notebooks/modules/{MODULES[0]}/{MODULES[0]}.ipynb"
 
-    manager = ClassroomKernelManager(plans_dir=str(plans), plan_notebooks=config["plan_notebooks"])
+    manager = ClassroomKernelManager(
+        plans_dir=str(plans),
+        plan_notebooks=config["plan_notebooks"],
+        # its own logger: traitlets' default is the last Application's, which does not propagate
+        log=logging.getLogger(__name__),
+    )
     with caplog.at_level(logging.INFO):
         assert manager.read_plans(first_start(path)) == {notebook: 3}
         assert manager.plan_sizes() == {notebook: 3}

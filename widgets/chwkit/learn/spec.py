@@ -10,6 +10,7 @@ The notebook carries the text as pairs of markdown cells tagged ``lang-es`` and 
 from __future__ import annotations
 
 import datetime
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,9 @@ import yaml
 
 from chwkit.core import paths, questions
 from chwkit.core.i18n import LANGS
+
+# libyaml's parser where PyYAML was built with it (the same documents, several times faster)
+SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 LEVELS = ("entry", "mid", "advanced")
 C3_ROLES = tuple(range(1, 11))
@@ -168,11 +172,30 @@ class ModuleSpec:
 
     @classmethod
     def load(cls, folder: Path) -> ModuleSpec:
+        """The module in ``folder``; read again only when its ``module.yaml`` changed.
+
+        Learner pages read it for every render (the tab's title) and the landing page for
+        every visit: parsed each time, the YAML cost a class's server most of its renders.
+        """
         folder = Path(folder)
         source = folder / "module.yaml"
+        try:
+            stat = source.stat()
+        except OSError as exc:
+            raise ModuleError(f"{source}: cannot read: {exc}") from exc
+        key = (os.path.abspath(source), stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        cached = _LOADED.get(key[0])
+        if cached is not None and cached[0] == key and cached[1].folder == folder:
+            return cached[1]
+        spec = cls._parse(folder, source)
+        _LOADED[key[0]] = (key, spec)
+        return spec
+
+    @classmethod
+    def _parse(cls, folder: Path, source: Path) -> ModuleSpec:
         where = str(source)
         try:
-            data = yaml.safe_load(source.read_text(encoding="utf-8"))
+            data = yaml.load(source.read_text(encoding="utf-8"), Loader=SafeLoader)
         except (OSError, yaml.YAMLError) as exc:
             raise ModuleError(f"{where}: cannot read: {exc}") from exc
         if not isinstance(data, dict):
@@ -219,6 +242,10 @@ class ModuleSpec:
             reviewed=_date(data.get("reviewed"), f"{where} reviewed"),
             review_by=_date(data.get("review_by"), f"{where} review_by"),
         )
+
+
+# module.yaml's absolute path -> ((path, mtime, size, inode), its ModuleSpec)
+_LOADED: dict[str, tuple[tuple, ModuleSpec]] = {}
 
 
 def discover(root: Path | None = None) -> list[ModuleSpec]:
