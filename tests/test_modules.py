@@ -278,3 +278,22 @@ def test_modules_new_writes_a_skeleton_that_the_check_guides_to_completion(tmp_p
         scaffold.new_module("otro", "nope")
     with pytest.raises(scaffold.ScaffoldError, match="not a module id"):
         scaffold.new_module("Otro Modulo", "t1")
+
+
+def test_a_module_is_read_again_when_its_yaml_changes_and_only_then(tmp_path):
+    import shutil
+
+    source = modules.discover()[0].folder
+    folder = tmp_path / source.name
+    shutil.copytree(source, folder)
+    first = modules.ModuleSpec.load(folder)
+    assert modules.ModuleSpec.load(folder) is first, "unchanged: not parsed again"
+    yaml_path = folder / "module.yaml"
+    text = yaml_path.read_text(encoding="utf-8")
+    yaml_path.write_text(text.replace(first.title["en"], "A title changed today", 1), "utf-8")
+    again = modules.ModuleSpec.load(folder)
+    assert again.title["en"] == "A title changed today"
+    assert again.title["es"] == first.title["es"]
+    yaml_path.write_text("id: [broken", encoding="utf-8")
+    with pytest.raises(modules.ModuleError):
+        modules.ModuleSpec.load(folder)
