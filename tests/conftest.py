@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -267,3 +268,12 @@ def new_page(browser, request):
         if owned:
             ctx.close()
     assert not offsite, f"requests left the server: {offsite}"
+
+
+def run(coro):
+    """``asyncio.run`` in a thread of its own: Playwright's sync API (the browser tests of the
+    same session) keeps an event loop running in the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()

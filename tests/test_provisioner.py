@@ -8,7 +8,6 @@ limit: a hang fails the test instead of stopping the run.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -18,17 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import run
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def run(coro):
-    """``asyncio.run`` in a thread of its own: Playwright's sync API (the browser tests of the
-    same session) keeps an event loop running in the main thread."""
-    from concurrent.futures import ThreadPoolExecutor
-
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 
 def server_kernel_manager(**overrides):

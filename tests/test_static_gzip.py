@@ -11,6 +11,7 @@ import socket
 
 import pytest
 import tornado.web
+from conftest import run
 from tornado.httpclient import AsyncHTTPClient, HTTPRequest
 from tornado.httpserver import HTTPServer
 
@@ -70,7 +71,7 @@ def test_a_class_at_once_gets_the_file_gzipped_once(folder):
         )
         return responses
 
-    responses = asyncio.run(serving(folder, check))
+    responses = run(serving(folder, check))
     assert {r.code for r in responses} == {200}
     assert {r.headers["Content-Encoding"] for r in responses} == {"gzip"}
     assert all(r.headers["Vary"] == "Accept-Encoding" for r in responses)
@@ -92,7 +93,7 @@ def test_a_changed_file_is_gzipped_again(folder):
         second = await get("page.js", **{"Accept-Encoding": "gzip"})
         return first, second
 
-    first, second = asyncio.run(serving(folder, check))
+    first, second = run(serving(folder, check))
     assert gzip.decompress(first.body) == SCRIPT
     assert gzip.decompress(second.body) == SCRIPT + b"// cambiado\n"
     assert len(guard._gzipped) == 1, "the earlier version is dropped"
@@ -107,7 +108,7 @@ def test_what_is_not_gzipped_is_the_file_as_it_is(folder):
             "missing": await get("nothing.js", **{"Accept-Encoding": "gzip"}),
         }
 
-    got = asyncio.run(serving(folder, check))
+    got = run(serving(folder, check))
     assert got["no gzip asked"].body == SCRIPT
     assert "Content-Encoding" not in got["no gzip asked"].headers
     # Tornado's own path (which gzips a range as it is written, as before)
@@ -127,7 +128,7 @@ def test_no_compress_serves_the_file_and_a_repeat_visit_is_not_sent_it_again(fol
     async def off(get):
         return await get("page.js", **{"Accept-Encoding": "gzip"})
 
-    plain = asyncio.run(serving(folder, off, compress_response=False))
+    plain = run(serving(folder, off, compress_response=False))
     assert plain.body == SCRIPT and "Content-Encoding" not in plain.headers
 
     async def again(get):
@@ -138,7 +139,7 @@ def test_no_compress_serves_the_file_and_a_repeat_visit_is_not_sent_it_again(fol
         head = await get("page.js", method="HEAD", **{"Accept-Encoding": "gzip"})
         return first, repeat, head
 
-    first, repeat, head = asyncio.run(serving(folder, again))
+    first, repeat, head = run(serving(folder, again))
     assert repeat.code == 304 and repeat.body == b""
     assert head.code == 200 and head.body == b""
     assert head.headers["Content-Length"] == first.headers["Content-Length"]
