@@ -200,6 +200,54 @@ def test_concurrent_starts_survive_ports_taken_meanwhile():
     assert result["max_gap"] < 1.0, f"the event loop stalled {result['max_gap']:.2f} s"
 
 
+GRADING_COLLISION = r"""
+import asyncio, glob, json, os, sys
+sys.path.insert(0, sys.argv[1])
+from jupyter_client.manager import AsyncKernelManager
+from chwkit.assess.grading import _use_forked_kernels
+
+_use_forked_kernels()
+
+async def main():
+    started, errors, transports, files = 0, [], [], []
+    async def one():
+        nonlocal started
+        # What nbclient does for nbgrader: a manager of its own, no connection file given.
+        km = AsyncKernelManager(kernel_name="python3")
+        try:
+            await km.start_kernel()
+            transports.append(km.transport)
+            kc = km.client()
+            kc.start_channels()
+            await kc.wait_for_ready(timeout=10)
+            reply = await kc.execute_interactive("x = 6 * 7", timeout=10)
+            started += reply["content"]["status"] == "ok"
+            kc.stop_channels()
+        except Exception as exc:
+            errors.append(repr(exc)[:200])
+        finally:
+            files.append(km.connection_file)
+            await km.shutdown_kernel(now=True)
+    await asyncio.gather(*(one() for _ in range(3)))
+    left = [f for f in files if f and glob.glob(os.path.splitext(f)[0] + "*")]
+    print(json.dumps({"started": started, "errors": errors, "transports": transports,
+                      "left": left}))
+
+asyncio.run(main())
+"""
+
+
+def test_grading_kernels_started_side_by_side_cannot_collide_on_ports():
+    """A fresh-clone CI run failed once: nbgrader's kernels (a manager of their own, no
+    connection file) stayed on TCP, and two grading workers' kernels took the same random
+    port ("Address already in use"), a race no test can time. They get IPC socket files,
+    which cannot collide, and leave none behind."""
+    result = _scenario(GRADING_COLLISION, timeout=90)
+    assert result["transports"] == ["ipc"] * 3, result
+    assert result["errors"] == [] and result["started"] == 3, result
+    assert result["left"] == [], result
+
+
 NEVER_BLOCKS = r"""
 import asyncio, json, sys, time
 import zmq

@@ -40,17 +40,21 @@ import os
 import select
 import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from queue import Empty
 from typing import Any
 
 import zmq
 from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.provisioning import LocalProvisioner
+from jupyter_core.paths import jupyter_runtime_dir
+from jupyter_core.utils import ensure_dir_exists
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
 from traitlets import Bool, Float, List, Unicode, default
 
@@ -453,19 +457,41 @@ class ForkingProvisioner(LocalProvisioner):
 
 
 def use_ipc(km) -> None:
-    """Switch a kernel manager that has not started its kernel to IPC socket files."""
+    """Switch a kernel manager that has not started its kernel to IPC socket files.
+
+    A manager of its own (nbclient's, nbgrader's) has no connection file yet: jupyter_client
+    would write one in the temporary folder later, with TCP ports. It gets one in Jupyter's
+    runtime folder now, so grading kernels started side by side cannot collide on a port
+    either. A folder too deep for a socket's path puts the sockets in a short private one.
+    """
     if km.transport == "ipc":
         return
     if not km.connection_file:
-        return
+        runtime = jupyter_runtime_dir()
+        ensure_dir_exists(runtime, mode=0o700)
+        km.connection_file = os.path.join(runtime, f"kernel-{km.kernel_id or uuid.uuid4()}.json")
     prefix = os.path.splitext(km.connection_file)[0] + "-ipc"
     if len(prefix) + 4 > UNIX_PATH_MAX:
-        log.warning(
-            "chwkit: connection folder too deep for IPC sockets; kernel %s uses TCP", prefix
-        )
-        return
+        prefix = os.path.join(short_socket_dir(), os.path.basename(prefix))
+        if len(prefix) + 4 > UNIX_PATH_MAX:
+            log.warning(
+                "chwkit: no folder short enough for IPC sockets; kernel %s uses TCP", prefix
+            )
+            return
     km.transport = "ipc"
     km.ip = prefix
+
+
+def short_socket_dir() -> str:
+    """A private folder with a short path for kernels' socket files (owner only)."""
+    path = os.path.join(tempfile.gettempdir(), f"chwkit-ipc-{os.getuid()}")
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    info = os.lstat(path)
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise PermissionError(f"{path} is not a folder of this user's")
+    if info.st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
 
 
 # -- the client and the manager -------------------------------------------------------------
