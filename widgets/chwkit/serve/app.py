@@ -26,7 +26,7 @@ from voila.app import Voila
 
 from chwkit.core import paths
 from chwkit.core.i18n import DEFAULT_LANG
-from chwkit.serve import identity
+from chwkit.serve import identity, templates
 from chwkit.serve.config import ChwkitConfiguration
 from chwkit.serve.extension import VOILA_EXTENSIONS
 from chwkit.serve.guard import LearnerContentsManager, learner_handlers
@@ -88,7 +88,9 @@ class ChwkitVoila(Voila):
 
 
 def prepare_environment(root: Path | str) -> None:
-    """Make the kit's template findable and pin the project root for kernels."""
+    """Make the kit's template findable (and compiled once, not per page: see
+    ``chwkit.serve.templates``) and pin the project root for kernels."""
+    templates.install()
     share = str(paths.share_dir())
     existing = os.environ.get("JUPYTER_PATH", "")
     if share not in existing.split(os.pathsep):
