@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import jinja2
 import pytest
+from conftest import run
 
 from chwkit.core import paths
 from chwkit.serve import templates
@@ -26,7 +25,7 @@ def environment(sources: dict, cache, enable_async: bool = True) -> jinja2.Envir
 def render(env: jinja2.Environment, name: str = "page.j2", **context) -> str:
     template = env.get_template(name)
     if env.is_async:
-        return asyncio.run(template.render_async(**context))
+        return run(template.render_async(**context))
     return template.render(**context)
 
 
