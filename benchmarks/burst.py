@@ -12,10 +12,11 @@ three real Chromium pages wait for the first question too, to show the simulated
 tells the truth: for each, when its widgets' state had arrived (the front end's
 ``chwkit:widgets-fetched`` mark: all the server had to do) and when the question was drawn
 (the rest is the browser's own work, done on the learner's phone, not on the server). The
-benchmark's Chromium stands for those phones, so it runs in a process of its own scheduled
-SCHED_IDLE and takes only the CPU the server leaves idle (``--chromium-shares-cores`` shares the two cores instead, and then
-measures the browser's rendering competing with the server too). After each burst the pages are
-closed (Voila's shutdown beacon) and the memory is measured again once the pool has refilled.
+benchmark's Chromium stands for those phones, so it runs in a process of its own, scheduled
+SCHED_IDLE: it takes only the CPU the server leaves idle (``--chromium-shares-cores`` shares
+the two cores instead, and then measures the browser's rendering competing with the server
+too). After each burst the pages are closed (Voila's shutdown beacon) and the memory is
+measured again once the pool has refilled.
 
     python benchmarks/burst.py [--sizes 1,10,30,60] [--module chw_role] [--class-size 60]
                                [--no-voila] [--soak 0] [--no-assets] [--chromium-shares-cores]

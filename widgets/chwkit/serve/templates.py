@@ -1,8 +1,8 @@
 """Page templates compiled once per server, not once per learner page.
 
 Voila renders every page with a new ``VoilaExporter``, and nbconvert gives each exporter a new
-Jinja environment: every page compiled the kit's template and the nine it extends again
-(index.html.j2, base.html.j2, null.j2, display_priority.j2, ...). Profiled in a 30-learner
+Jinja environment: every page compiled the kit's template and those it extends again
+(index.html.j2, base.html.j2, display_priority.j2, null.j2, ...). Profiled in a 30-learner
 burst, compiling was a third of the server's event-loop time, all on its one thread.
 
 Jinja's answer for environments that come and go is a bytecode cache: the compiled code of a
@@ -17,8 +17,6 @@ under ``chwkit serve`` and in server-extension mode.
 """
 
 from __future__ import annotations
-
-import threading
 
 from jinja2 import Environment
 from jinja2.bccache import Bucket, BytecodeCache
@@ -53,29 +51,22 @@ class SharedTemplateCode(BytecodeCache):
 
     def __init__(self) -> None:
         self._code: dict[tuple, tuple[str, object]] = {}
-        self._lock = threading.Lock()
         self.compiled = 0  # templates compiled (cache misses), for tests and logs
 
     def get_bucket(self, environment, name, filename, source) -> Bucket:
-        key = self.get_cache_key(name, filename)
+        key = (compile_settings(environment), self.get_cache_key(name, filename))
         bucket = Bucket(environment, key, self.get_source_checksum(source))
-        bucket.chwkit_key = (compile_settings(environment), key)
         self.load_bytecode(bucket)
         return bucket
 
     def load_bytecode(self, bucket: Bucket) -> None:
-        entry = self._code.get(bucket.chwkit_key)
-        if entry is not None and entry[0] == bucket.checksum:
-            bucket.code = entry[1]
+        checksum, code = self._code.get(bucket.key, (None, None))
+        if checksum == bucket.checksum:
+            bucket.code = code
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        with self._lock:
-            self._code[bucket.chwkit_key] = (bucket.checksum, bucket.code)
-            self.compiled += 1
-
-    def clear(self) -> None:
-        with self._lock:
-            self._code.clear()
+        self._code[bucket.key] = (bucket.checksum, bucket.code)
+        self.compiled += 1
 
 
 SHARED = SharedTemplateCode()
